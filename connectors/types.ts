@@ -1,0 +1,51 @@
+// The connector contract: every source (CSV, SQL, REST) is a plain object of this shape.
+import type { z } from "zod";
+import type { Logger } from "pino";
+import type { ErrorCode } from "../src/errors.js";
+
+/** One record read from a source. `ref` locates it for humans: CSV line, SQL key, REST page/item. */
+export interface SourceRecord {
+  kind: "record";
+  ref: string;
+  fields: Readonly<Record<string, unknown>>;
+}
+
+/** A record the source could not read (a malformed CSV row...): reported, and the read goes on. */
+export interface SourceProblem {
+  kind: "problem";
+  ref: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export type SourceItem = SourceRecord | SourceProblem;
+
+export interface ConnectorContext {
+  /** Directory of the configuration file: relative paths in a source config resolve against it. */
+  baseDir: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface CheckResult {
+  /** The columns/fields the source yields, when it can tell before reading (CSV header, SQL columns). */
+  columns?: string[];
+}
+
+export interface Connector<C> {
+  type: string;
+  /** zod schema of the connector's config (secrets marked in their description). */
+  configSchema: z.ZodType<C>;
+  /** Tests the source (file readable, connection works) without reading it all. Throws a SyncError. */
+  check(config: C, ctx: ConnectorContext): Promise<CheckResult>;
+  /**
+   * Streams the source's records. Throws a SyncError (SOURCE_READ_FAILED or a more precise code) when
+   * the read fails or is cut short: the caller must then treat the read as incomplete.
+   */
+  read(config: C, ctx: ConnectorContext): AsyncIterable<SourceItem>;
+}
+
+/** Typing helper: `export default defineConnector({...})`. */
+export function defineConnector<C>(connector: Connector<C>): Connector<C> {
+  return connector;
+}

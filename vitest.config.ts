@@ -1,0 +1,11 @@
+// Test runner settings: every test under test/, real services, generous timeouts for integration work.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
