@@ -1,0 +1,111 @@
+// Writes a run's contact results as CSV (RFC 4180, spreadsheet-safe), a JSON array or NDJSON, streamed row by row.
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ContactResultRow } from "./types.js";
+
+export type ExportFormat = "csv" | "json" | "ndjson";
+export const EXPORT_FORMATS: readonly ExportFormat[] = ["csv", "json", "ndjson"];
+
+/** The columns of an export, in order; JSON objects use the same names. */
+export const EXPORT_COLUMNS = [
+  "run_id",
+  "seq",
+  "ref",
+  "uc_app_name",
+  "uc_external_id",
+  "display_name",
+  "outcome",
+  "action",
+  "pbx_id",
+  "info",
+] as const;
+
+export type ExportRecord = Record<(typeof EXPORT_COLUMNS)[number], string | number | null>;
+
+export function toExportRecord(row: ContactResultRow): ExportRecord {
+  return {
+    run_id: row.runId,
+    seq: row.seq,
+    ref: row.ref,
+    uc_app_name: row.appName,
+    uc_external_id: row.externalId,
+    display_name: row.displayName ?? null,
+    outcome: row.outcome,
+    action: row.action ?? null,
+    pbx_id: row.pbxId ?? null,
+    info: row.info ?? null,
+  };
+}
+
+/** A spreadsheet reads a cell starting with one of these as a formula (or a formula's start). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell. A text that a spreadsheet would run as a formula gets a leading apostrophe, which spreadsheets
+ * show as "this is text" — so "+39 02 1234" arrives as '+39 02 1234, on purpose. Cells holding a quote, a comma,
+ * a line break or a neutralized formula are quoted, quotes doubled (RFC 4180).
+ */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value == null) return "";
+  if (typeof value === "number") return String(value);
+  let text = value;
+  let quote = false;
+  if (FORMULA_START.test(text)) {
+    text = `'${text}`;
+    quote = true;
+  }
+  if (quote || /[",\r\n]/.test(text)) return `"${text.replace(/"/g, '""')}"`;
+  return text;
+}
+
+/** A CSV record with the RFC's CRLF line end. */
+export function csvLine(values: readonly (string | number | null | undefined)[]): string {
+  return `${values.map(csvCell).join(",")}\r\n`;
+}
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** CSV only: start with a UTF-8 byte order mark, which Excel needs to read accents right. */
+  bom?: boolean;
+}
+
+/** Characters gathered per chunk: one write per row would cost more than the formatting. */
+const CHUNK_CHARS = 64 * 1024;
+
+/** The export as text chunks, produced as the rows arrive; `counted` learns each row written. */
+export async function* exportChunks(
+  rows: AsyncIterable<ContactResultRow>,
+  options: ExportOptions,
+  counted: (count: number) => void = () => undefined,
+): AsyncGenerator<string> {
+  const { format } = options;
+  let buffer = format === "csv" ? `${options.bom ? "\uFEFF" : ""}${csvLine(EXPORT_COLUMNS)}` : format === "json" ? "[" : "";
+  let count = 0;
+  for await (const row of rows) {
+    const record = toExportRecord(row);
+    if (format === "csv") buffer += csvLine(EXPORT_COLUMNS.map((column) => record[column]));
+    else if (format === "json") buffer += `${count === 0 ? "\n" : ",\n"}${JSON.stringify(record)}`;
+    else buffer += `${JSON.stringify(record)}\n`;
+    counted(++count);
+    if (buffer.length >= CHUNK_CHARS) {
+      yield buffer;
+      buffer = "";
+    }
+  }
+  if (format === "json") buffer += count === 0 ? "]\n" : "\n]\n";
+  if (buffer !== "") yield buffer;
+}
+
+/**
+ * Streams the export into `out` with backpressure; a failing stream stops the reading of rows.
+ * `end: false` leaves `out` open (stdout, a caller's stream); returns the number of rows written.
+ */
+export async function writeExport(
+  rows: AsyncIterable<ContactResultRow>,
+  out: NodeJS.WritableStream,
+  options: ExportOptions & { end?: boolean },
+): Promise<number> {
+  let count = 0;
+  await pipeline(Readable.from(exportChunks(rows, options, (n) => (count = n))), out, { end: options.end === true });
+  return count;
+}

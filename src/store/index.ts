@@ -1,0 +1,34 @@
+// The store's public face: open it, record runs and per-contact results, read them back.
+export { openStore, describeTarget, SQLITE_BUSY_TIMEOUT_MS, type OpenStoreContext } from "./open.js";
+export { RESULTS_PAGE_SIZE, INSERT_CHUNK_SIZE } from "./results.js";
+export { MIGRATION_NAMES } from "./migration-source.js";
+export {
+  DEFAULT_SQLITE_FILE,
+  OUTCOMES,
+  RUN_STATUSES,
+  COUNT_KEYS,
+  type StoreOptions,
+  type Outcome,
+  type RunStatus,
+  type RunCounts,
+  type RunRow,
+  type ContactResultInput,
+  type ContactResultRow,
+  type CreateRunInput,
+  type FinishRunInput,
+  type ListRunsFilter,
+  type ResultsFilter,
+  type Store,
+} from "./types.js";
+export {
+  EXPORT_COLUMNS,
+  EXPORT_FORMATS,
+  csvCell,
+  csvLine,
+  toExportRecord,
+  writeExport,
+  exportChunks,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportRecord,
+} from "./export.js";

@@ -1,0 +1,19 @@
+// The migrations, listed in code so the compiled dist finds them without scanning a directory at run time.
+import type { Knex } from "knex";
+import * as init from "./migrations/000001_init.js";
+
+interface CodeMigration extends Knex.Migration {
+  name: string;
+}
+
+/** In order; a new migration is a new file `migrations/00000N_what.ts` added at the end of this list. */
+const MIGRATIONS: readonly CodeMigration[] = [init];
+
+export const migrationSource: Knex.MigrationSource<CodeMigration> = {
+  getMigrations: () => Promise.resolve([...MIGRATIONS]),
+  getMigrationName: (migration) => migration.name,
+  getMigration: (migration) => Promise.resolve(migration),
+};
+
+/** The names knex records in its `knex_migrations` table, for tests and diagnostics. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((migration) => migration.name);

@@ -1,0 +1,77 @@
+// The Store object: the run and result queries behind one interface, every driver error as STORE_FAILED.
+import type { Knex } from "knex";
+import { SyncError } from "../errors.js";
+import { countByOutcome, insertResults, iterateResults } from "./results.js";
+import { finishRun, findRun, insertRun, latestRun, listRuns, updateCounts } from "./runs.js";
+import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
+import type { ContactResultInput, ContactResultRow, ResultsFilter, Store } from "./types.js";
+
+function checkRunId(runId: number): void {
+  if (!Number.isSafeInteger(runId) || runId <= 0) throw new SyncError("RUN_NOT_FOUND", `run id must be a whole number > 0, got ${String(runId)}`);
+}
+
+/** Wraps an open, migrated knex instance. */
+export function createStore(db: Knex, target: StoreTarget): Store {
+  /** One chain per run: recordResults calls for a run write one after another, so seq follows call order. */
+  const writes = new Map<number, Promise<void>>();
+  let closed: Promise<void> | null = null;
+
+  async function* results(runId: number, filter?: ResultsFilter): AsyncGenerator<ContactResultRow> {
+    checkRunId(runId);
+    const rows = iterateResults(db, runId, filter);
+    while (true) {
+      let next: IteratorResult<ContactResultRow>;
+      try {
+        next = await rows.next();
+      } catch (err) {
+        throw storeFailed(`cannot read the results of run ${runId}`, target, err);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
+  return {
+    knex: db,
+    location: target.location,
+
+    createRun: (input) => guarded(`cannot record a new run of job "${input.job}"`, target, () => insertRun(db, input)),
+
+    recordResults(runId: number, rows: readonly ContactResultInput[]): Promise<void> {
+      try {
+        checkRunId(runId);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const previous = writes.get(runId) ?? Promise.resolve();
+      const write = previous
+        .catch(() => undefined)
+        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows)));
+      const settled = write.catch(() => undefined);
+      writes.set(runId, settled);
+      void settled.then(() => {
+        if (writes.get(runId) === settled) writes.delete(runId);
+      });
+      return write;
+    },
+
+    updateRunCounts: (runId, counts) => guarded(`cannot update the counts of run ${runId}`, target, () => updateCounts(db, runId, counts)),
+
+    finishRun: (runId, result) => guarded(`cannot finish run ${runId}`, target, () => finishRun(db, runId, result)),
+
+    listRuns: (filter) => guarded("cannot list runs", target, () => listRuns(db, filter)),
+
+    getRun: (id) => guarded(`cannot read run ${id}`, target, () => findRun(db, id)),
+
+    latestRun: (job) => guarded(job === undefined ? "cannot read the latest run" : `cannot read the latest run of job "${job}"`, target, () => latestRun(db, job)),
+
+    results,
+
+    countResults: (runId) => guarded(`cannot count the results of run ${runId}`, target, () => countByOutcome(db, runId)),
+
+    close(): Promise<void> {
+      closed ??= Promise.allSettled([...writes.values()]).then(() => guarded("cannot close the store", target, () => db.destroy()));
+      return closed;
+    },
+  };
+}

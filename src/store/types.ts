@@ -1,0 +1,154 @@
+// The store's vocabulary: run and per-contact result shapes, outcomes, statuses and the Store contract.
+import type { Knex } from "knex";
+
+/** Where the store lives: an SQLite file (the embedded default) or a MySQL/MariaDB database. */
+export type StoreOptions =
+  | { client: "sqlite"; filename: string }
+  | {
+      client: "mysql";
+      connection: { host: string; port?: number; user: string; password?: string; database: string; ssl?: unknown };
+    };
+
+export const DEFAULT_SQLITE_FILE = "./data/phonebook-sync.sqlite";
+
+/** What happened to one contact in one run; "unchanged" contacts get no row, only a count. */
+export type Outcome =
+  | "inserted"
+  | "updated"
+  | "warning"
+  | "skipped"
+  | "invalid"
+  | "duplicate"
+  | "rejected"
+  | "error"
+  | "unconfirmed"
+  | "deleted";
+
+export const OUTCOMES: readonly Outcome[] = [
+  "inserted",
+  "updated",
+  "warning",
+  "skipped",
+  "invalid",
+  "duplicate",
+  "rejected",
+  "error",
+  "unconfirmed",
+  "deleted",
+];
+
+export type RunStatus = "running" | "success" | "partial" | "failed" | "aborted";
+
+export const RUN_STATUSES: readonly RunStatus[] = ["running", "success", "partial", "failed", "aborted"];
+
+export interface RunCounts {
+  read: number;
+  skipped: number;
+  invalid: number;
+  duplicates: number;
+  unchanged: number;
+  inserted: number;
+  updated: number;
+  rejected: number;
+  warnings: number;
+  errors: number;
+  unconfirmed: number;
+  deleted: number;
+}
+
+/** The count names, in the order reports print them; each is also a column of `runs`. */
+export const COUNT_KEYS: readonly (keyof RunCounts)[] = [
+  "read",
+  "skipped",
+  "invalid",
+  "duplicates",
+  "unchanged",
+  "inserted",
+  "updated",
+  "rejected",
+  "warnings",
+  "errors",
+  "unconfirmed",
+  "deleted",
+];
+
+export interface RunRow {
+  id: number;
+  job: string;
+  appName: string;
+  trigger: string;
+  pbx: string;
+  status: RunStatus;
+  dryRun: boolean;
+  startedAt: Date;
+  endedAt: Date | null;
+  counts: RunCounts;
+  error: string | null;
+  pid: number | null;
+  host: string | null;
+}
+
+export interface ContactResultInput {
+  ref: string | null;
+  appName: string;
+  externalId: string | null;
+  displayName?: string | null;
+  outcome: Outcome;
+  action?: "insert" | "update" | "delete" | null;
+  pbxId?: string | null;
+  info?: string | null;
+}
+
+export interface ContactResultRow extends ContactResultInput {
+  id: number;
+  runId: number;
+  seq: number;
+}
+
+export interface CreateRunInput {
+  job: string;
+  appName: string;
+  trigger: string;
+  /** The PBX endpoint URL, already redacted by the caller. */
+  pbx: string;
+  dryRun?: boolean;
+}
+
+export interface FinishRunInput {
+  status: RunStatus;
+  counts: RunCounts;
+  error?: string | null;
+}
+
+export interface ListRunsFilter {
+  job?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ResultsFilter {
+  outcomes?: readonly Outcome[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface Store {
+  /** The connection itself, for code that adds its own tables (contact state, job locks). */
+  readonly knex: Knex;
+  /** A printable name of the database: the SQLite file, or mysql user@host:port/database (never the password). */
+  readonly location: string;
+  createRun(input: CreateRunInput): Promise<number>;
+  /** One transaction, chunked multi-row inserts; `seq` continues in order across calls. */
+  recordResults(runId: number, rows: readonly ContactResultInput[]): Promise<void>;
+  /** Progress while running: only the given counts change. */
+  updateRunCounts(runId: number, counts: Partial<RunCounts>): Promise<void>;
+  finishRun(runId: number, result: FinishRunInput): Promise<void>;
+  /** Newest first. */
+  listRuns(filter?: ListRunsFilter): Promise<RunRow[]>;
+  getRun(id: number): Promise<RunRow | undefined>;
+  latestRun(job?: string): Promise<RunRow | undefined>;
+  /** Streamed in pages by id (keyset), in the order the rows were recorded; never all in memory. */
+  results(runId: number, filter?: ResultsFilter): AsyncIterable<ContactResultRow>;
+  countResults(runId: number): Promise<Record<Outcome, number>>;
+  close(): Promise<void>;
+}
