@@ -1,0 +1,25 @@
+// The connector registry: source `type` in the configuration -> connector. SQL and REST join this map.
+import { SyncError } from "../src/errors.js";
+import { csvConnector } from "./csv.js";
+import type { Connector } from "./types.js";
+
+export type { CheckResult, Connector, ConnectorContext, SourceItem, SourceProblem, SourceRecord } from "./types.js";
+export { defineConnector } from "./types.js";
+export { csvConnector, csvConfigSchema, type CsvConfig } from "./csv.js";
+
+/** Every connector by its `type`; a new connector is one more entry here. */
+const connectors: Readonly<Record<string, Connector<unknown>>> = {
+  csv: csvConnector as Connector<unknown>,
+};
+
+/** The source types a configuration may name. */
+export const connectorTypes: readonly string[] = Object.keys(connectors);
+
+/** The connector for a source type; an unknown type is a configuration error that names the known ones. */
+export function getConnector(type: string): Connector<unknown> {
+  const connector = Object.hasOwn(connectors, type) ? connectors[type] : undefined;
+  if (!connector) {
+    throw new SyncError("CONFIG_INVALID", `unknown source type "${type}": use one of ${connectorTypes.join(", ")}`, { field: "type" });
+  }
+  return connector;
+}
