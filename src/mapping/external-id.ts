@@ -1,0 +1,46 @@
+// uc_external_id: from the source's own id (a column, a template) or a stable hash of columns for exports without one.
+import { createHash } from "node:crypto";
+import type { CompileContext } from "./context.js";
+import type { ExternalIdSpec } from "./schema.js";
+import { compileSource, parseTemplate, type Getter } from "./template.js";
+import { toText } from "./values.js";
+
+export interface ExternalIdPlan {
+  read: Getter;
+  /** Why the id came out empty, for the "invalid" result: names the columns it reads. */
+  emptyMessage: string;
+}
+
+const SPACE_RUNS = /\s+/g;
+
+export function compileExternalId(spec: ExternalIdSpec, ctx: CompileContext): ExternalIdPlan {
+  if (spec.hash) {
+    const columns = [...spec.hash];
+    columns.forEach((column, index) => ctx.column(column, ["externalId", "hash", index]));
+    return {
+      read: (fields) => {
+        // Spacing and case are not identity: "Mario  Rossi" and "mario rossi" are one contact, one id.
+        let any = false;
+        const parts = columns.map((column) => {
+          const value = toText(fields[column]).normalize("NFC").replace(SPACE_RUNS, " ").toLowerCase();
+          if (value !== "") any = true;
+          return value;
+        });
+        return any ? createHash("sha1").update(parts.join("\u001f")).digest("hex") : "";
+      },
+      emptyMessage: `uc_external_id: empty, because ${listColumns(columns)} ${columns.length === 1 ? "is" : "are all"} empty`,
+    };
+  }
+  const read = compileSource(spec, ["externalId"], ctx);
+  const parsed = spec.template === undefined ? undefined : parseTemplate(spec.template);
+  const columns = spec.from ?? spec.concat ?? (parsed && "parts" in parsed ? parsed.parts.flatMap((p) => ("column" in p ? [p.column] : [])) : []);
+  const emptyMessage =
+    columns.length === 0
+      ? "uc_external_id: empty"
+      : `uc_external_id: empty, because ${listColumns(columns)} ${columns.length === 1 ? "is" : "are all"} empty`;
+  return { read, emptyMessage };
+}
+
+function listColumns(columns: readonly string[]): string {
+  return columns.map((column) => `"${column}"`).join(", ");
+}

@@ -1,0 +1,150 @@
+// Value sources — a column list (first non-empty), a "{template}", a concat — compiled into plain getters.
+import type { CompileContext } from "./context.js";
+import type { YamlPath } from "./locate.js";
+import type { TransformSpec } from "./schema.js";
+import { compileTransforms } from "./transforms.js";
+import { toText, type Fields } from "./values.js";
+
+export type Getter = (fields: Fields) => string;
+
+/** The source part of a field, a number, an ext_info block or the external id. */
+export interface SourceSpec {
+  from?: string[] | undefined;
+  template?: string | undefined;
+  concat?: string[] | undefined;
+  separator?: string | undefined;
+  transform?: TransformSpec[] | undefined;
+}
+
+type Part = { text: string } | { column: string };
+
+/** Splits "{company} - {city}" into literal and column parts; `{{` and `}}` stand for braces. */
+export function parseTemplate(template: string): { parts: Part[] } | { error: string } {
+  const parts: Part[] = [];
+  let literal = "";
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i];
+    const next = template[i + 1];
+    if ((ch === "{" && next === "{") || (ch === "}" && next === "}")) {
+      literal += ch;
+      i++;
+    } else if (ch === "{") {
+      const end = template.indexOf("}", i + 1);
+      if (end < 0) return { error: `unclosed "{" at character ${i + 1} of the template (write "{{" for a literal brace)` };
+      const name = template.slice(i + 1, end).trim();
+      if (name === "") return { error: `empty "{}" at character ${i + 1} of the template` };
+      if (literal !== "") parts.push({ text: literal });
+      literal = "";
+      parts.push({ column: name });
+      i = end;
+    } else if (ch === "}") {
+      return { error: `stray "}" at character ${i + 1} of the template (write "}}" for a literal brace)` };
+    } else {
+      literal += ch;
+    }
+  }
+  if (literal !== "") parts.push({ text: literal });
+  return { parts };
+}
+
+/**
+ * Compiles a template. When every column it names is empty the result is empty — "{note} ({status})"
+ * gives "", not " ()" — so an empty ext_info block or field is left out as it should be.
+ */
+export function compileTemplate(template: string, path: YamlPath, ctx: CompileContext): Getter {
+  const parsed = parseTemplate(template);
+  if ("error" in parsed) {
+    ctx.problems.add(path, parsed.error);
+    return () => "";
+  }
+  const { parts } = parsed;
+  for (const part of parts) if ("column" in part) ctx.column(part.column, path);
+  const columns = parts.filter((part): part is { column: string } => "column" in part).map((part) => part.column);
+  if (columns.length === 0) {
+    const constant = parts.map((part) => ("text" in part ? part.text : "")).join("");
+    return () => constant;
+  }
+  if (parts.length === 1 && columns.length === 1) {
+    const only = columns[0] as string;
+    return (fields) => toText(fields[only]);
+  }
+  // Parallel arrays: literal text (or null) and column (or null) per part, so the row loop allocates nothing but the result.
+  const texts = parts.map((part) => ("text" in part ? part.text : null));
+  const keys = parts.map((part) => ("column" in part ? part.column : null));
+  const count = parts.length;
+  return (fields) => {
+    let out = "";
+    let any = false;
+    for (let i = 0; i < count; i++) {
+      const key = keys[i];
+      if (key === null || key === undefined) {
+        out += texts[i] as string;
+      } else {
+        const value = toText(fields[key]);
+        if (value !== "") any = true;
+        out += value;
+      }
+    }
+    return any ? out : "";
+  };
+}
+
+/** First non-empty of the columns. */
+export function compileColumns(columns: readonly string[], path: YamlPath, ctx: CompileContext): Getter {
+  columns.forEach((column, index) => ctx.column(column, columns.length === 1 ? path : [...path, index]));
+  if (columns.length === 1) {
+    const only = columns[0] as string;
+    return (fields) => toText(fields[only]);
+  }
+  const list = [...columns];
+  return (fields) => {
+    for (const column of list) {
+      const value = toText(fields[column]);
+      if (value !== "") return value;
+    }
+    return "";
+  };
+}
+
+/** The non-empty values of the columns joined with the separator. */
+function compileConcat(columns: readonly string[], separator: string, path: YamlPath, ctx: CompileContext): Getter {
+  columns.forEach((column, index) => ctx.column(column, [...path, index]));
+  const list = [...columns];
+  return (fields) => {
+    let out = "";
+    for (const column of list) {
+      const value = toText(fields[column]);
+      if (value === "") continue;
+      out = out === "" ? value : out + separator + value;
+    }
+    return out;
+  };
+}
+
+/** A source with its transforms, as one getter. */
+export function compileSource(spec: SourceSpec, path: YamlPath, ctx: CompileContext): Getter {
+  const read = compileRead(spec, path, ctx);
+  const transform = compileTransforms(spec.transform, [...path, "transform"], ctx);
+  if (!transform) return read;
+  return (fields) => transform(read(fields));
+}
+
+/** The source without its transforms. */
+export function compileRead(spec: SourceSpec, path: YamlPath, ctx: CompileContext): Getter {
+  if (spec.from) return compileColumns(spec.from, [...path, "from"], ctx);
+  if (spec.template !== undefined) return compileTemplate(spec.template, [...path, "template"], ctx);
+  if (spec.concat) return compileConcat(spec.concat, spec.separator ?? " ", [...path, "concat"], ctx);
+  return () => "";
+}
+
+/** For formatting that wants the value as the source gave it (a number, a Date): the first non-empty column's raw value. */
+export function compileRawColumns(columns: readonly string[]): (fields: Fields) => unknown {
+  const list = [...columns];
+  return (fields) => {
+    for (const column of list) {
+      const value = fields[column];
+      if (typeof value === "string" ? value.trim() !== "" : value !== null && value !== undefined) return value;
+    }
+    return undefined;
+  };
+}
