@@ -1,13 +1,29 @@
 #!/usr/bin/env node
 // The phonebook-sync command line: parses arguments and hands over to one command file each.
 import { Command } from "commander";
+import { demoCommand } from "./demo.js";
 import { emulatorCommand } from "./emulator.js";
+import { reportsCommand } from "./reports.js";
+import { syncCommand } from "./sync.js";
+import { validateCommand } from "./validate.js";
 
 const program = new Command("phonebook-sync")
-  .description("Keep a VOIspeed PBX phonebook in step with your CRM.")
+  .description("Keep a VOIspeed PBX phonebook in step with your CRM: CSV, SQL and REST sources, mapping rules, per-contact reports.")
   .version("0.1.0")
-  .showHelpAfterError("(run with --help for usage)");
+  .showHelpAfterError("(run with --help for usage)")
+  .addHelpText(
+    "after",
+    `
+Start with the demo (no PBX needed):  phonebook-sync demo
+Check a configuration:                phonebook-sync validate --config config.yaml
+Sync once:                            VOISPEED_TOKEN=... phonebook-sync sync --config config.yaml
+Read the reports:                     phonebook-sync reports list --config config.yaml`,
+  );
 
+program.addCommand(syncCommand());
+program.addCommand(validateCommand());
+program.addCommand(reportsCommand());
+program.addCommand(demoCommand());
 program.addCommand(emulatorCommand());
 
 await program.parseAsync(process.argv);

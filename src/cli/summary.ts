@@ -1,0 +1,47 @@
+// The end-of-run summary a human reads: one block per job, counts aligned, the way to the report.
+import type { RunSummary } from "../sync/run-job.js";
+import { EXIT, type ExitCode } from "./exit.js";
+
+const ROWS: Array<[keyof RunSummary["counts"], string]> = [
+  ["read", "records read"],
+  ["inserted", "inserted"],
+  ["updated", "updated"],
+  ["unchanged", "unchanged"],
+  ["warnings", "with warnings"],
+  ["skipped", "skipped by rule"],
+  ["invalid", "invalid records"],
+  ["duplicates", "duplicate ids"],
+  ["rejected", "rejected by PBX"],
+  ["errors", "failed"],
+  ["unconfirmed", "unconfirmed"],
+  ["deleted", "deleted"],
+];
+
+export function renderSummary(summary: RunSummary, context: { appName: string; pbx: string; reportHint?: string }): string {
+  const seconds = (summary.durationMs / 1000).toFixed(1);
+  const title = summary.runId === null ? "dry run" : `run #${summary.runId}`;
+  const lines = [`Job ${summary.job} (uc_app_name ${context.appName}) -> ${context.pbx}: ${title} ${summary.status} in ${seconds}s`];
+  if (summary.runId === null) lines.push(`  would send  ${summary.wouldSend.toLocaleString("en-US")} contacts`);
+  const width = Math.max(...ROWS.map(([, label]) => label.length));
+  for (const [key, label] of ROWS) {
+    const value = summary.counts[key];
+    // Zero rows only for the headline counts, so the block stays short.
+    if (value === 0 && !["read", "inserted", "updated"].includes(key)) continue;
+    lines.push(`  ${label.padEnd(width)}  ${value.toLocaleString("en-US").padStart(9)}`);
+  }
+  if (summary.error) lines.push(`  error: ${summary.error}`);
+  if (context.reportHint) lines.push(`  report: ${context.reportHint}`);
+  return `${lines.join("\n")}\n`;
+}
+
+const SEVERITY: Record<RunSummary["status"], number> = { success: 0, running: 0, partial: 1, aborted: 2, failed: 3 };
+
+/** The exit code of several runs: the worst of them. */
+export function exitCodeOf(summaries: readonly RunSummary[]): ExitCode {
+  let worst: RunSummary["status"] = "success";
+  for (const summary of summaries) if (SEVERITY[summary.status] > SEVERITY[worst]) worst = summary.status;
+  if (worst === "failed") return EXIT.failed;
+  if (worst === "aborted") return EXIT.aborted;
+  if (worst === "partial") return EXIT.partial;
+  return EXIT.success;
+}

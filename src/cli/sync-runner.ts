@@ -1,0 +1,57 @@
+// Runs the selected jobs of a configuration once: the work behind `sync` and `demo`, callable from tests.
+import type { AppConfig } from "../config/index.js";
+import { createLogger, type Logger } from "../logger.js";
+import { openStore } from "../store/index.js";
+import { openPbx } from "../sync/pbx-session.js";
+import { runJob, type RunSummary, type Trigger } from "../sync/run-job.js";
+import type { ProgressSink } from "../sync/progress.js";
+import { prepareAll, selectJobs } from "./jobs.js";
+import { renderSummary } from "./summary.js";
+
+export interface SyncRunOptions {
+  jobs?: readonly string[];
+  dryRun?: boolean;
+  trigger?: Trigger;
+  logger?: Logger;
+  out?: NodeJS.WritableStream;
+  progress?: (job: string) => ProgressSink;
+  /** How to show a run's report, e.g. "phonebook-sync reports show 3 --config x.yaml". */
+  reportHint?: (runId: number) => string;
+  signal?: AbortSignal;
+}
+
+export async function runSync(config: AppConfig, options: SyncRunOptions = {}): Promise<RunSummary[]> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const out = options.out ?? process.stdout;
+  const jobs = selectJobs(config, options.jobs);
+  await prepareAll(config, jobs, logger);
+  const store = await openStore(config.store, { logger, baseDir: config.baseDir });
+  try {
+    const pbx = await openPbx(config.pbx, logger);
+    try {
+      const summaries: RunSummary[] = [];
+      for (const job of jobs) {
+        const summary = await runJob({
+          config,
+          job,
+          store,
+          client: pbx.client,
+          pbxLabel: pbx.label,
+          trigger: options.trigger ?? "cli",
+          logger,
+          ...(options.dryRun ? { dryRun: true } : {}),
+          ...(options.progress ? { progress: options.progress(job.name) } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        summaries.push(summary);
+        const reportHint = summary.runId !== null && options.reportHint ? options.reportHint(summary.runId) : undefined;
+        out.write(renderSummary(summary, { appName: job.appName, pbx: pbx.label, ...(reportHint ? { reportHint } : {}) }));
+      }
+      return summaries;
+    } finally {
+      await pbx.close();
+    }
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,180 @@
+// Loads a configuration file: YAML, ${ENV} interpolation, validation that lists every problem with its path and line.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseDocument, isNode } from "yaml";
+import type { z } from "zod";
+import { SyncError } from "../errors.js";
+import { registerSecret } from "../redact.js";
+import { getConnector } from "../../connectors/index.js";
+import { interpolateEnv } from "./interpolate.js";
+import { configSchema, DEFAULTS, type PbxConfig, type RetryConfig, type RawConfig } from "./schema.js";
+
+export type StoreOptionsConfig =
+  | { client: "sqlite"; filename: string }
+  | {
+      client: "mysql";
+      connection: { host: string; port?: number; user: string; password?: string; database: string; ssl?: unknown };
+    };
+
+export interface JobConfig {
+  name: string;
+  appName: string;
+  source: { type: string; config: unknown };
+  /** Absolute path of the mapping file. */
+  mapping: string;
+  schedule: string | undefined;
+  timezone: string | undefined;
+  batchSize: number;
+  batchMaxBytes: number;
+  concurrency: number;
+  retry: RetryConfig;
+  deletions: { enabled: boolean; maxDeletes: number | undefined; maxDeleteRatio: number };
+}
+
+export interface AppConfig {
+  /** Absolute path of the configuration file ("(built-in)" for the demo's). */
+  file: string;
+  /** Directory relative paths resolve against. */
+  baseDir: string;
+  pbx: PbxConfig;
+  store: StoreOptionsConfig;
+  log: { level: string };
+  jobs: JobConfig[];
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads and validates a configuration file; throws one CONFIG_INVALID error listing every problem. */
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<AppConfig> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, "utf8");
+  } catch (err) {
+    throw new SyncError("CONFIG_NOT_FOUND", `cannot read configuration file ${absolute}: ${(err as Error).message}`, {
+      file: absolute,
+      cause: err,
+    });
+  }
+  return parseConfig(text, absolute, options);
+}
+
+/** Validates configuration text; `file` names it in messages and anchors relative paths. */
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (p: readonly (string | number)[]): number | undefined => {
+    for (let depth = p.length; depth >= 0; depth--) {
+      const node = doc.getIn(p.slice(0, depth), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const problems: string[] = [];
+  const add = (p: readonly (string | number)[], message: string, line = lineOf(p)) =>
+    problems.push(`${line === undefined ? file : `${file}:${line}`}: ${formatPath(p) || "(top)"}: ${message}`);
+
+  for (const error of doc.errors) add([], error.message, lineCounter.linePos(error.pos[0]).line);
+  if (problems.length > 0) throw configError(file, problems);
+
+  const interpolated = interpolateEnv(doc.toJS() ?? {}, env);
+  for (const problem of interpolated.problems) add(problem.path, problem.message);
+
+  const parsed = configSchema.safeParse(interpolated.value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) add(issue.path as (string | number)[], issueMessage(issue));
+    throw configError(file, problems);
+  }
+  const raw = parsed.data;
+  const baseDir = path.dirname(file);
+  const jobs = raw.jobs.map((job, index) => resolveJob(raw, job, index, baseDir, add));
+  checkUniqueness(raw, add);
+  if (problems.length > 0) throw configError(file, problems);
+
+  registerSecret(raw.pbx.token);
+  if (raw.store.client === "mysql") registerSecret(raw.store.connection.password);
+  const pbx: PbxConfig = { ...raw.pbx, caFile: raw.pbx.caFile === undefined ? undefined : path.resolve(baseDir, raw.pbx.caFile) };
+  if (pbx.embedded?.dbFile) pbx.embedded = { ...pbx.embedded, dbFile: path.resolve(baseDir, pbx.embedded.dbFile) };
+  const store: StoreOptionsConfig =
+    raw.store.client === "sqlite" ? { client: "sqlite", filename: path.resolve(baseDir, raw.store.filename) } : raw.store;
+  return { file, baseDir, pbx, store, log: raw.log, jobs };
+}
+
+type AddProblem = (p: readonly (string | number)[], message: string) => void;
+
+function resolveJob(raw: RawConfig, job: RawConfig["jobs"][number], index: number, baseDir: string, add: AddProblem): JobConfig {
+  const where = ["jobs", index];
+  let sourceConfig: unknown = job.source;
+  try {
+    const connector = getConnector(job.source.type);
+    const result = connector.configSchema.safeParse(job.source);
+    if (result.success) sourceConfig = result.data;
+    else for (const issue of result.error.issues) add([...where, "source", ...(issue.path as (string | number)[])], issueMessage(issue));
+  } catch (err) {
+    add([...where, "source", "type"], err instanceof Error ? err.message : String(err));
+  }
+  const defaults = raw.defaults;
+  return {
+    name: job.name,
+    appName: job.appName,
+    source: { type: job.source.type, config: sourceConfig },
+    mapping: path.resolve(baseDir, job.mapping),
+    schedule: job.schedule,
+    timezone: job.timezone,
+    batchSize: job.batchSize ?? defaults.batchSize ?? DEFAULTS.batchSize,
+    batchMaxBytes: job.batchMaxBytes ?? defaults.batchMaxBytes ?? DEFAULTS.batchMaxBytes,
+    concurrency: job.concurrency ?? defaults.concurrency ?? DEFAULTS.concurrency,
+    retry: job.retry ??
+      defaults.retry ?? {
+        attempts: DEFAULTS.retryAttempts,
+        minDelayMs: DEFAULTS.retryMinDelayMs,
+        maxDelayMs: DEFAULTS.retryMaxDelayMs,
+      },
+    deletions: {
+      enabled: job.deletions?.enabled ?? true,
+      maxDeletes: job.deletions?.maxDeletes,
+      maxDeleteRatio: job.deletions?.maxDeleteRatio ?? DEFAULTS.maxDeleteRatio,
+    },
+  };
+}
+
+/** Two jobs sharing a name, or an app name on one PBX, would overwrite (and delete) each other's contacts. */
+function checkUniqueness(raw: RawConfig, add: AddProblem): void {
+  const names = new Map<string, number>();
+  const apps = new Map<string, number>();
+  raw.jobs.forEach((job, index) => {
+    const sameName = names.get(job.name);
+    if (sameName !== undefined) add(["jobs", index, "name"], `job name "${job.name}" is already used by jobs[${sameName}]`);
+    else names.set(job.name, index);
+    const sameApp = apps.get(job.appName);
+    if (sameApp !== undefined) {
+      add(
+        ["jobs", index, "appName"],
+        `appName "${job.appName}" is already used by jobs[${sameApp}]: two jobs on one PBX must not share an app name, ` +
+          "or one job's deletions would remove the other's contacts",
+      );
+    } else apps.set(job.appName, index);
+  });
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown option${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+  if (issue.code === "invalid_type" && issue.message.includes("received undefined")) return "is required";
+  return issue.message;
+}
+
+function formatPath(p: readonly (string | number | symbol)[]): string {
+  return p.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
+}
+
+function configError(file: string, problems: string[]): SyncError {
+  const count = problems.length;
+  return new SyncError(
+    "CONFIG_INVALID",
+    `configuration ${file} has ${count} problem${count === 1 ? "" : "s"}:\n  - ${problems.join("\n  - ")}`,
+    { file },
+  );
+}

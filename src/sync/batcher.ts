@@ -1,0 +1,68 @@
+// Groups mapped contacts into batches: at most batchSize contacts and batchMaxBytes of JSON, one uc_app_name each.
+import type { PbxContact } from "../pbx/contact.js";
+
+/** A contact on its way to the PBX, with what the report needs to say about it. */
+export interface PendingContact {
+  ref: string;
+  contact: PbxContact;
+  displayName: string;
+  /** Warnings from mapping (unparseable number kept, unknown country...). */
+  warnings: readonly string[];
+}
+
+export interface Batch {
+  appName: string;
+  items: PendingContact[];
+  bytes: number;
+}
+
+export interface BatcherLimits {
+  batchSize: number;
+  batchMaxBytes: number;
+}
+
+/** Bytes the multipart body adds around the JSON array: boundaries and headers, rounded up. */
+const ENVELOPE_BYTES = 512;
+
+export class Batcher {
+  private readonly open = new Map<string, Batch>();
+
+  constructor(private readonly limits: BatcherLimits) {}
+
+  /** Adds a contact; returns the batches that are full and must be sent now (usually none, sometimes one). */
+  add(item: PendingContact): Batch[] {
+    const appName = item.contact.uc_app_name;
+    const size = Buffer.byteLength(JSON.stringify(item.contact)) + 1;
+    const ready: Batch[] = [];
+    let batch = this.open.get(appName);
+    if (batch && batch.bytes + size > this.limits.batchMaxBytes && batch.items.length > 0) {
+      ready.push(batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { appName, items: [], bytes: ENVELOPE_BYTES };
+      this.open.set(appName, batch);
+    }
+    batch.items.push(item);
+    batch.bytes += size;
+    if (batch.items.length >= this.limits.batchSize || batch.bytes >= this.limits.batchMaxBytes) {
+      ready.push(batch);
+      this.open.delete(appName);
+    }
+    return ready;
+  }
+
+  /** The batches still open, to send at the end of the source. */
+  flush(): Batch[] {
+    const rest = [...this.open.values()].filter((batch) => batch.items.length > 0);
+    this.open.clear();
+    return rest;
+  }
+}
+
+/** "Maria Anders (Alfreds Futterkiste)": how reports name a contact. */
+export function displayNameOf(contact: PbxContact): string {
+  const person = [contact.name, contact.surname].filter((part) => part && part.trim() !== "").join(" ");
+  if (person && contact.company) return `${person} (${contact.company})`;
+  return person || contact.company || "";
+}
