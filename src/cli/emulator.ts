@@ -1,0 +1,74 @@
+// `phonebook-sync emulator`: runs the PBX emulator as a server until Ctrl-C or SIGTERM.
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { EMULATOR_DEFAULTS, startEmulator } from "../emulator/index.js";
+import { action, EXIT } from "./exit.js";
+
+/** Used when neither --token nor VOISPEED_TOKEN is given; fine for loopback only, so it is documented, not printed. */
+export const DEFAULT_EMULATOR_TOKEN = "emulator-token";
+
+function wholeNumber(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`use a whole number ${min}..${max}`);
+    return value;
+  };
+}
+
+interface EmulatorFlags {
+  port: number;
+  host: string;
+  token?: string;
+  db?: string;
+  maxContacts: number;
+  postMaxBytes: number;
+}
+
+export function emulatorCommand(): Command {
+  return new Command("emulator")
+    .description("Serve a PBX emulator: seri_endpoint.php with phonebook_import_sync and the phonebook services, for trying things out.")
+    .option("-p, --port <port>", "TCP port (0 = any free port)", wholeNumber(0, 65_535), 8089)
+    .option("--host <address>", "address to listen on (keep it on loopback: there is no TLS)", EMULATOR_DEFAULTS.host)
+    .option("-t, --token <token>", `token the requests must carry (default: $VOISPEED_TOKEN, else "${DEFAULT_EMULATOR_TOKEN}")`)
+    .option("--db <file>", "SQLite file that keeps the phonebook between runs (default: in memory)")
+    .option("--max-contacts <n>", "most contacts in one phonebook_import_sync request", wholeNumber(1, 1_000_000), EMULATOR_DEFAULTS.maxContactsPerRequest)
+    .option("--post-max-bytes <n>", "largest request body, like PHP's post_max_size", wholeNumber(1_024, 2 ** 31), EMULATOR_DEFAULTS.postMaxBytes)
+    .addHelpText(
+      "after",
+      `
+Try it:
+  phonebook-sync emulator --port 8089 --token t
+  curl -F 'contacts=[{"name":"Gustavo","numoffice":"0733 123123","uc_app_name":"HBO","uc_external_id":"contact-1"}]' \\
+    'http://127.0.0.1:8089/PBX/seri_endpoint.php?service=phonebook_import_sync&token=t&verbose_output=1'
+  curl 'http://127.0.0.1:8089/__emulator/contacts?token=t'      (what is stored, as JSON)
+
+The rules it applies (skips, warnings, limits) are listed in docs/emulator.md.`,
+    )
+    .action(
+      action(async (flags: EmulatorFlags) => {
+        const token = flags.token ?? process.env["VOISPEED_TOKEN"] ?? DEFAULT_EMULATOR_TOKEN;
+        const emulator = await startEmulator({
+          port: flags.port,
+          host: flags.host,
+          token,
+          maxContactsPerRequest: flags.maxContacts,
+          postMaxBytes: flags.postMaxBytes,
+          ...(flags.db ? { dbFile: path.resolve(flags.db) } : {}),
+        });
+        const tokenSource = flags.token ? "--token" : process.env["VOISPEED_TOKEN"] ? "$VOISPEED_TOKEN" : `the default "${DEFAULT_EMULATOR_TOKEN}"`;
+        process.stdout.write(
+          `PBX emulator listening on ${emulator.url}\n` +
+            `  token: from ${tokenSource}; phonebook: ${flags.db ? path.resolve(flags.db) : "in memory"}; ` +
+            `limit ${flags.maxContacts} contacts per request\n  Ctrl-C to stop\n`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        await emulator.close();
+        process.stdout.write("PBX emulator stopped\n");
+        return EXIT.success;
+      }),
+    );
+}

@@ -1,0 +1,88 @@
+// The emulator's public shapes: start options, a stored contact, and a fault to inject.
+import type { ExtInfoBlock } from "../pbx/contact.js";
+
+export interface EmulatorOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1: the emulator is for loopback use and has no TLS. */
+  host?: string;
+  /** The token every request must carry. */
+  token: string;
+  /** A SQLite file that keeps the phonebook between runs; default in memory. */
+  dbFile?: string;
+  /** Default 1000: a phonebook_import_sync request with more contacts is refused. */
+  maxContactsPerRequest?: number;
+  /** Default 8 MiB, PHP's default post_max_size: a larger body is refused. */
+  postMaxBytes?: number;
+  /** Default 500: most contacts one get_phonebook answer lists. */
+  searchLimit?: number;
+}
+
+export const EMULATOR_DEFAULTS = {
+  port: 0,
+  host: "127.0.0.1",
+  maxContactsPerRequest: 1_000,
+  postMaxBytes: 8 * 1024 * 1024,
+  searchLimit: 500,
+} as const;
+
+/** Where the emulator serves the guide's endpoint; any path ending in seri_endpoint.php works. */
+export const EMULATOR_PATH = "/PBX/seri_endpoint.php";
+
+/** A contact as the emulator stores it: PBX contact id, the guide's fields, and the sync coordinates. */
+export interface StoredContact {
+  id: number;
+  name: string;
+  surname: string;
+  company: string;
+  numoffice: string;
+  numhome: string;
+  nummobile: string;
+  numsms: string;
+  nummobil2: string;
+  numfax: string;
+  numother: string;
+  email: string;
+  /** null for the PBX's own contacts (add_phonebook). */
+  uc_app_name: string | null;
+  uc_external_id: string | null;
+  ext_info: ExtInfoBlock[];
+  is_favourite: boolean;
+}
+
+/**
+ * Something to go wrong on the next matching request(s), for reliability tests. Effects combine in
+ * this order: delay, then reset, status, body, malformed XML or outcome error; contactErrors apply to
+ * an otherwise normal phonebook_import_sync.
+ */
+export interface Fault {
+  /** The service it applies to; any service when absent. */
+  service?: string;
+  /** Default 1: how many requests it applies to. */
+  times?: number;
+  /** Wait this long before answering (or before the other effects). */
+  delayMs?: number;
+  /** Drop the connection without an answer, after reading the request. */
+  reset?: boolean;
+  /** Answer with this HTTP status and a web server's error page. */
+  status?: number;
+  /** Answer HTTP 200 with exactly this body. */
+  body?: string;
+  /** Answer HTTP 200 with XML cut off in the middle. */
+  malformedXml?: boolean;
+  /** Answer outcome=1 with this error text. */
+  outcomeError?: string;
+  /** phonebook_import_sync: these external ids fail with act=error and this info text. */
+  contactErrors?: Record<string, string>;
+}
+
+/** One request the emulator answered, for tests and the admin endpoint (never with the token). */
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  service: string;
+  /** Contacts in a phonebook_import_sync body. */
+  contacts?: number;
+  outcome: "ok" | "refused" | "fault" | "not-found";
+  error?: string;
+}
