@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The phonebook-sync command line: parses arguments and hands over to one command file each.
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
+import { EXIT } from "./exit.js";
 import { demoCommand } from "./demo.js";
 import { emulatorCommand } from "./emulator.js";
 import { reportsCommand } from "./reports.js";
@@ -26,4 +27,16 @@ program.addCommand(reportsCommand());
 program.addCommand(demoCommand());
 program.addCommand(emulatorCommand());
 
-await program.parseAsync(process.argv);
+/** Usage errors exit 2 as the design says (commander's own default is 1); --help and --version exit 0. */
+function exitTwoOnUsageErrors(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) exitTwoOnUsageErrors(sub);
+}
+exitTwoOnUsageErrors(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  process.exitCode = err.exitCode === 0 ? EXIT.success : EXIT.usage;
+}

@@ -85,7 +85,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   const parsed = configSchema.safeParse(interpolated.value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) add(issue.path as (string | number)[], issueMessage(issue));
+    for (const issue of parsed.error.issues) add(issue.path as (string | number)[], issueMessage(issue), issueLine(issue, lineOf));
     throw configError(file, problems);
   }
   const raw = parsed.data;
@@ -158,6 +158,13 @@ function checkUniqueness(raw: RawConfig, add: AddProblem): void {
       );
     } else apps.set(job.appName, index);
   });
+}
+
+/** The line of an unknown key is the key's own line, not its parent's. */
+function issueLine(issue: z.core.$ZodIssue, lineOf: (p: readonly (string | number)[]) => number | undefined): number | undefined {
+  const path = issue.path as (string | number)[];
+  if (issue.code === "unrecognized_keys" && issue.keys[0] !== undefined) return lineOf([...path, issue.keys[0]]) ?? lineOf(path);
+  return lineOf(path);
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {

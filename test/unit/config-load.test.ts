@@ -15,7 +15,7 @@ jobs:
     mapping: ./mapping.yaml
 `;
 
-function problemsOf(text: string, env: NodeJS.ProcessEnv = { VOISPEED_TOKEN: "tok" }): SyncError {
+function problemsOf(text: string, env: NodeJS.ProcessEnv = { VOISPEED_TOKEN: "cfg-test-secret-1" }): SyncError {
   try {
     parseConfig(text, FILE, { env });
   } catch (err) {
@@ -44,7 +44,7 @@ describe("configuration loading", () => {
       "mapping: ./mapping.yaml",
       "mapping: ./mapping.yaml\n    concurrency: 1",
     );
-    const job = parseConfig(text, FILE, { env: { VOISPEED_TOKEN: "tok" } }).jobs[0];
+    const job = parseConfig(text, FILE, { env: { VOISPEED_TOKEN: "cfg-test-secret-1" } }).jobs[0];
     expect(job).toMatchObject({ batchSize: 100, concurrency: 1 });
   });
 
@@ -60,7 +60,7 @@ describe("configuration loading", () => {
     const text = `
 pbx:
   url: ftp://pbx.example.com
-  token: tok
+  token: cfg-test-secret-2
   timeoutMs: 5
   colour: blue
 jobs:
@@ -80,7 +80,7 @@ jobs:
       expect.arrayContaining([
         `- ${FILE}:3: pbx.url: unsupported protocol ftp:: use https:// (or http://)`,
         `- ${FILE}:5: pbx.timeoutMs: invalid timeoutMs: use 1000..600000`,
-        `- ${FILE}:2: pbx: unknown option colour`,
+        `- ${FILE}:6: pbx: unknown option colour`,
         `- ${FILE}:12: jobs[0].batchSize: invalid batchSize: use 1..5000`,
       ]),
     );
