@@ -86,6 +86,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const parsed = configSchema.safeParse(interpolated.value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) add(issue.path as (string | number)[], issueMessage(issue), issueLine(issue, lineOf));
+    // The sources' own options are checked too, so that one pass lists every problem.
+    const jobs = (interpolated.value as { jobs?: unknown }).jobs;
+    if (Array.isArray(jobs)) jobs.forEach((job: unknown, index) => checkSource(job, ["jobs", index], add, lineOf));
     throw configError(file, problems);
   }
   const raw = parsed.data;
@@ -103,19 +106,30 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   return { file, baseDir, pbx, store, log: raw.log, jobs };
 }
 
-type AddProblem = (p: readonly (string | number)[], message: string) => void;
+type AddProblem = (p: readonly (string | number)[], message: string, line?: number) => void;
+type LineOf = (p: readonly (string | number)[]) => number | undefined;
 
-function resolveJob(raw: RawConfig, job: RawConfig["jobs"][number], index: number, baseDir: string, add: AddProblem): JobConfig {
-  const where = ["jobs", index];
-  let sourceConfig: unknown = job.source;
+/** Validates a job's source with its connector's schema; the parsed config, or undefined with the problems added. */
+function checkSource(job: unknown, where: Array<string | number>, add: AddProblem, lineOf?: LineOf): unknown {
+  const source = (job as { source?: unknown } | null)?.source;
+  const type = (source as { type?: unknown } | null)?.type;
+  if (typeof type !== "string") return undefined;
   try {
-    const connector = getConnector(job.source.type);
-    const result = connector.configSchema.safeParse(job.source);
-    if (result.success) sourceConfig = result.data;
-    else for (const issue of result.error.issues) add([...where, "source", ...(issue.path as (string | number)[])], issueMessage(issue));
+    const result = getConnector(type).configSchema.safeParse(source);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const at = [...where, "source", ...(issue.path as (string | number)[])];
+      add(at, issueMessage(issue), lineOf ? issueLine({ ...issue, path: at } as z.core.$ZodIssue, lineOf) : undefined);
+    }
   } catch (err) {
     add([...where, "source", "type"], err instanceof Error ? err.message : String(err));
   }
+  return undefined;
+}
+
+function resolveJob(raw: RawConfig, job: RawConfig["jobs"][number], index: number, baseDir: string, add: AddProblem): JobConfig {
+  const where = ["jobs", index];
+  const sourceConfig = checkSource(job, where, add) ?? job.source;
   const defaults = raw.defaults;
   return {
     name: job.name,

@@ -10,11 +10,11 @@ const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /**
- * True when the same request may succeed later. HTTP statuses count only when 5xx or 429: a 4xx says
+ * True when the same request may succeed later. HTTP statuses count only when 5xx, 429 or 408: a 4xx says
  * the URL or the request is wrong and will stay wrong. Auth, refusals, TLS and HTML pages never do.
  */
 export function isRetryable(err: unknown): boolean {
   if (!isSyncError(err)) return false;
-  if (err.code === "PBX_HTTP_STATUS") return err.status !== undefined && (err.status >= 500 || err.status === 429);
+  if (err.code === "PBX_HTTP_STATUS") return err.status !== undefined && (err.status >= 500 || err.status === 429 || err.status === 408);
   return RETRYABLE_CODES.has(err.code);
 }

@@ -1,17 +1,15 @@
 // Retry policy for PBX calls: one table keyed by error code, with exponential backoff and jitter.
 import { isSyncError, type ErrorCode } from "../errors.js";
+import { isRetryable } from "../pbx/index.js";
 import type { RetryConfig } from "../config/schema.js";
 
-/** How each retryable failure is retried; a code absent here is never retried. */
+/**
+ * Delays per retryable failure, beyond the job's retry settings. Which failures are retried at all is
+ * the client's `isRetryable` (one list, in src/pbx/retryable.ts).
+ */
 export const RETRY_POLICY: Partial<Record<ErrorCode, { minDelayMs?: number; maxDelayMs?: number }>> = {
-  PBX_TIMEOUT: {},
-  PBX_CONNECTION_REFUSED: {},
-  PBX_CONNECTION_RESET: {},
-  PBX_NETWORK: {},
-  PBX_DNS: { minDelayMs: 5_000 },
-  PBX_EMPTY_RESPONSE: {},
-  PBX_MALFORMED_RESPONSE: {},
-  PBX_HTTP_STATUS: {},
+  // A PBX that refuses connections is restarting: give it a few seconds from the start.
+  PBX_CONNECTION_REFUSED: { minDelayMs: 2_000 },
 };
 
 /** Failures after which no further batch can succeed: the run stops instead of failing every batch. */
@@ -23,10 +21,7 @@ export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 export function isRetryableFailure(err: unknown): boolean {
-  if (!isSyncError(err) || RETRY_POLICY[err.code] === undefined) return false;
-  // Of the HTTP answers only the passing ones: server errors, rate limits, request timeouts.
-  if (err.code === "PBX_HTTP_STATUS") return err.status === undefined || err.status >= 500 || err.status === 429 || err.status === 408;
-  return true;
+  return isRetryable(err);
 }
 
 /** Delay before attempt `attempt` (1 = first retry): doubling from min to max, with ±25% jitter. */
