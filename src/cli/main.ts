@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The phonebook-sync command line: parses arguments and hands over to one command file each.
+import v8 from "node:v8";
 import { Command, CommanderError } from "commander";
 import { EXIT } from "./exit.js";
 import { demoCommand } from "./demo.js";
@@ -7,6 +8,14 @@ import { emulatorCommand } from "./emulator.js";
 import { reportsCommand } from "./reports.js";
 import { syncCommand } from "./sync.js";
 import { validateCommand } from "./validate.js";
+
+// A sync streams: what lives at once is a few batches, while what passes through is the whole source.
+// V8 by default lets garbage grow to about four times the live heap before a full collection, which on
+// a large source means 250 MB for 30 MB of live data. Collecting at 1.5 times keeps the worker's memory
+// bounded by the batch size at no measurable cost in speed (npm run bench). An explicit node flag wins.
+if (!`${process.execArgv.join(" ")} ${process.env["NODE_OPTIONS"] ?? ""}`.includes("heap-growing-percent")) {
+  v8.setFlagsFromString("--heap-growing-percent=50");
+}
 
 const program = new Command("phonebook-sync")
   .description("Keep a VOIspeed PBX phonebook in step with your CRM: CSV, SQL and REST sources, mapping rules, per-contact reports.")

@@ -26,7 +26,8 @@ const NON_DIGITS = /\D/g;
 /** "0049 30..." and "00 49 30...": 00 is the international prefix nearly everywhere; libphonenumber only knows it for the default country. */
 const DOUBLE_ZERO = /^\(?00\s*(?=[1-9])/;
 
-export const PHONE_CACHE_SIZE = 50_000;
+/** Enough for the numbers an export repeats (switchboards, head offices); more would only hold memory. */
+export const PHONE_CACHE_SIZE = 2_000;
 
 export interface PhoneParserOptions {
   /** The PBX's own country: `national` output is given for numbers of this country's calling code only. */
