@@ -1,6 +1,7 @@
 // `phonebook-sync demo` (npm start): a real sync of examples/ into the embedded PBX emulator, then its report.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { textPlan } from "./plan-output.js";
 import { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logger.js";
@@ -16,7 +17,7 @@ export function demoCommand(): Command {
   return new Command("demo")
     .description("Sync examples/contacts.csv into the embedded PBX emulator and print the report (what `npm start` runs).")
     .option("--data <dir>", "where the demo keeps its SQLite store and the emulator's phonebook", "data")
-    .option("--dry-run", "read and map only")
+    .option("--dry-run", "plan only: what a sync would insert, update and delete now, without doing it")
     .action(
       action(async (flags: { data: string; dryRun?: boolean }) => {
         const root = packageRoot();
@@ -34,7 +35,7 @@ export function demoCommand(): Command {
           trigger: "demo",
           logger: createLogger({ level: "warn" }),
           progress: () => createProgressRenderer(),
-          ...(flags.dryRun ? { dryRun: true } : {}),
+          ...(flags.dryRun ? { dryRun: true, plan: () => textPlan(process.stdout) } : {}),
           reportHint: (runId) => `phonebook-sync reports show ${runId} --store ${storeArg}`,
         });
         if (!summary || summary.runId === null) return EXIT.success;

@@ -21,7 +21,10 @@ export function renderSummary(summary: RunSummary, context: { appName: string; p
   const seconds = (summary.durationMs / 1000).toFixed(1);
   const title = summary.runId === null ? "dry run" : `run #${summary.runId}`;
   const lines = [`Job ${summary.job} (uc_app_name ${context.appName}) -> ${context.pbx}: ${title} ${summary.status} in ${seconds}s`];
-  if (summary.runId === null) lines.push(`  would send  ${summary.wouldSend.toLocaleString("en-US")} contacts`);
+  if (summary.plan) {
+    const { insert, update, delete: deletes } = summary.plan;
+    lines.push(`  plan: ${insert.toLocaleString("en-US")} to insert, ${update.toLocaleString("en-US")} to update, ${deletes.toLocaleString("en-US")} to delete`);
+  }
   const width = Math.max(...ROWS.map(([, label]) => label.length));
   for (const [key, label] of ROWS) {
     const value = summary.counts[key];

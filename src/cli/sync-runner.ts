@@ -6,11 +6,18 @@ import { openPbx } from "../sync/pbx-session.js";
 import { runJob, type RunSummary, type Trigger } from "../sync/run-job.js";
 import type { ProgressSink } from "../sync/progress.js";
 import { prepareAll, selectJobs } from "./jobs.js";
+import type { PlanPrinter } from "./plan-output.js";
 import { renderSummary } from "./summary.js";
 
 export interface SyncRunOptions {
   jobs?: readonly string[];
   dryRun?: boolean;
+  /** A dry run's plan, per job; its `finish` prints after the job's summary. */
+  plan?: (job: string) => PlanPrinter;
+  /** false: no text summary (the JSON plan is the whole output). */
+  summaries?: boolean;
+  full?: boolean;
+  allowMassDelete?: boolean;
   trigger?: Trigger;
   logger?: Logger;
   out?: NodeJS.WritableStream;
@@ -31,6 +38,7 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
     try {
       const summaries: RunSummary[] = [];
       for (const job of jobs) {
+        const plan = options.dryRun ? options.plan?.(job.name) : undefined;
         const summary = await runJob({
           config,
           job,
@@ -40,12 +48,16 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
           trigger: options.trigger ?? "cli",
           logger,
           ...(options.dryRun ? { dryRun: true } : {}),
+          ...(plan ? { plan } : {}),
+          ...(options.full ? { full: true } : {}),
+          ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
           ...(options.progress ? { progress: options.progress(job.name) } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
         summaries.push(summary);
         const reportHint = summary.runId !== null && options.reportHint ? options.reportHint(summary.runId) : undefined;
-        out.write(renderSummary(summary, { appName: job.appName, pbx: pbx.label, ...(reportHint ? { reportHint } : {}) }));
+        if (options.summaries !== false) out.write(renderSummary(summary, { appName: job.appName, pbx: pbx.label, ...(reportHint ? { reportHint } : {}) }));
+        plan?.finish(summary);
       }
       return summaries;
     } finally {

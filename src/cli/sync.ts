@@ -1,5 +1,8 @@
 // `phonebook-sync sync`: one run of the configured jobs, with a progress bar and a summary.
 import path from "node:path";
+import { SyncError } from "../errors.js";
+import { noProgress } from "../sync/progress.js";
+import { jsonPlan, textPlan } from "./plan-output.js";
 import { Command, Option } from "commander";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logger.js";
@@ -13,6 +16,9 @@ interface SyncFlags {
   config: string;
   job?: string[];
   dryRun?: boolean;
+  full?: boolean;
+  allowMassDelete?: boolean;
+  format: "text" | "json";
   plain?: boolean;
   logLevel?: string;
 }
@@ -22,7 +28,10 @@ export function syncCommand(): Command {
     .description("Sync the configured jobs once: read the source, map, push to the PBX, record a report.")
     .requiredOption("-c, --config <file>", "configuration file (YAML)")
     .option("-j, --job <name...>", "run only these jobs (default: all)")
-    .option("--dry-run", "read and map everything, send nothing, record nothing")
+    .option("--dry-run", "plan only: classify every contact against the stored state, send nothing, record nothing")
+    .addOption(new Option("--format <format>", "how --dry-run prints its plan: the first contacts of each class, or all as JSON Lines").choices(["text", "json"]).default("text"))
+    .option("--full", "push every contact, whatever the stored state says (after a PBX restore, say)")
+    .option("--allow-mass-delete", "let this run delete more than maxDeleteRatio allows (never past a failed read)")
     .option("--plain", "plain progress lines instead of a progress bar")
     .addOption(new Option("--log-level <level>", "log level of the JSON log on stderr").choices(["error", "warn", "info", "debug", "trace", "silent"]))
     .addHelpText(
@@ -31,9 +40,14 @@ export function syncCommand(): Command {
 Exit codes: 0 success, 1 failed run, 2 bad configuration or usage, 3 partial (some contacts failed or
 were rejected), 4 aborted by a safety guard.
 
+Each run pushes only the contacts that are new or changed since the PBX last confirmed them, and deletes
+(delete_phonebook) the ones that vanished from the source, unless a guard stops it: a failed or cut read,
+unreadable records, an empty source, more deletions than maxDeletes or maxDeleteRatio allow.
+
 Examples:
   VOISPEED_TOKEN=... phonebook-sync sync --config /etc/phonebook-sync/config.yaml
-  phonebook-sync sync --config config.yaml --job crm --dry-run`,
+  phonebook-sync sync --config config.yaml --job crm --dry-run
+  phonebook-sync sync --config config.yaml --dry-run --format json > plan.jsonl`,
     )
     .action(
       action(async (flags: SyncFlags) => {
@@ -41,14 +55,19 @@ Examples:
         // On a terminal the progress bar speaks; the JSON log keeps to warnings unless asked.
         const level = flags.logLevel ?? (process.stderr.isTTY ? "warn" : config.log.level);
         const logger = createLogger({ level });
+        if (flags.format === "json" && !flags.dryRun) throw new SyncError("USAGE", "--format json goes with --dry-run: a real run prints a summary and records its report");
+        const json = flags.format === "json";
         const interrupt = abortOnSignals();
         try {
           const summaries = await runSync(config, {
             ...(flags.job ? { jobs: flags.job } : {}),
-            ...(flags.dryRun ? { dryRun: true } : {}),
+            ...(flags.dryRun ? { dryRun: true, plan: (job: string) => (json ? jsonPlan(process.stdout, job) : textPlan(process.stdout)) } : {}),
+            ...(json ? { summaries: false } : {}),
+            ...(flags.full ? { full: true } : {}),
+            ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
             logger,
             signal: interrupt.signal,
-            progress: () => createProgressRenderer({ plain: flags.plain === true }),
+            progress: () => (json ? noProgress : createProgressRenderer({ plain: flags.plain === true })),
             reportHint: (runId) => `phonebook-sync reports show ${runId} --config ${path.relative(process.cwd(), config.file) || config.file}`,
           });
           return exitCodeOf(summaries);

@@ -34,6 +34,13 @@ export interface CompiledMapping {
   hash: string;
   /** Every source column the mapping reads. */
   columns: readonly string[];
+  /** The uc_app_name the contacts get. */
+  appName: string;
+  /**
+   * The record's uc_external_id alone ("" when it has none), without mapping the rest: the incremental
+   * sync finds a record's state with it before deciding whether the record needs mapping at all.
+   */
+  externalIdOf(fields: Fields): string;
   /** Maps one record; `ref` locates it (CSV line...) and is kept for callers' messages. */
   apply(fields: Fields, ref: string): MapResult;
 }
@@ -112,6 +119,8 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
   return {
     hash,
     columns: ctx.columns,
+    appName,
+    externalIdOf: (fields) => externalId.read(fields),
     apply(fields) {
       const warnings: string[] = [];
       rowFields = fields;

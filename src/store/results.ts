@@ -56,8 +56,13 @@ function toResultRow(record: Record<string, unknown>): ContactResultRow {
  * Writes rows in one transaction; `seq` continues from the run's last row, so calls made one after another
  * keep their order.
  */
-export async function insertResults(db: Knex, runId: number, rows: readonly ContactResultInput[]): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertResults(
+  db: Knex,
+  runId: number,
+  rows: readonly ContactResultInput[],
+  alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>,
+): Promise<void> {
+  if (rows.length === 0 && !alsoInTransaction) return;
   await db.transaction(async (trx) => {
     // Write first: SQLite then takes its write lock at once (waiting out the busy timeout) instead of failing
     // when another process wrote after this transaction's first read; MySQL locks the run's row, so two
@@ -68,7 +73,9 @@ export async function insertResults(db: Knex, runId: number, rows: readonly Cont
     const last = (await trx(RESULTS_TABLE).where({ run_id: runId }).max({ seq: "seq" }).first()) as { seq?: unknown } | undefined;
     const start = last?.seq == null ? 0 : Number(last.seq);
     const records = rows.map((row, index) => toRecord(runId, start + index + 1, row));
-    await db.batchInsert(RESULTS_TABLE, records, INSERT_CHUNK_SIZE).transacting(trx);
+    if (records.length > 0) await db.batchInsert(RESULTS_TABLE, records, INSERT_CHUNK_SIZE).transacting(trx);
+    // Contact state moves with the report rows that justify it: both are written, or neither.
+    if (alsoInTransaction) await alsoInTransaction(trx);
   });
 }
 

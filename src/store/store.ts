@@ -37,7 +37,7 @@ export function createStore(db: Knex, target: StoreTarget): Store {
 
     createRun: (input) => guarded(`cannot record a new run of job "${input.job}"`, target, () => insertRun(db, input)),
 
-    recordResults(runId: number, rows: readonly ContactResultInput[]): Promise<void> {
+    recordResults(runId: number, rows: readonly ContactResultInput[], alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>): Promise<void> {
       try {
         checkRunId(runId);
       } catch (err) {
@@ -46,7 +46,7 @@ export function createStore(db: Knex, target: StoreTarget): Store {
       const previous = writes.get(runId) ?? Promise.resolve();
       const write = previous
         .catch(() => undefined)
-        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows)));
+        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows, alsoInTransaction)));
       const settled = write.catch(() => undefined);
       writes.set(runId, settled);
       void settled.then(() => {

@@ -2,6 +2,7 @@
 
 export const RUNS_TABLE = "runs";
 export const RESULTS_TABLE = "contact_results";
+export const STATE_TABLE = "contact_state";
 
 /**
  * Column sizes in characters. SQLite ignores them but MySQL in strict mode refuses a longer value,
@@ -23,6 +24,7 @@ export const SIZES = {
   action: 8,
   pbxId: 64,
   info: 8000,
+  hash: 40,
 } as const;
 
 /** Shortens a text to `max` characters (code points, so no half emoji), marking the cut with "…". */

@@ -138,8 +138,11 @@ export interface Store {
   /** A printable name of the database: the SQLite file, or mysql user@host:port/database (never the password). */
   readonly location: string;
   createRun(input: CreateRunInput): Promise<number>;
-  /** One transaction, chunked multi-row inserts; `seq` continues in order across calls. */
-  recordResults(runId: number, rows: readonly ContactResultInput[]): Promise<void>;
+  /**
+   * One transaction, chunked multi-row inserts; `seq` continues in order across calls. `alsoInTransaction`
+   * writes more in the same transaction (the contact state the rows justify).
+   */
+  recordResults(runId: number, rows: readonly ContactResultInput[], alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>): Promise<void>;
   /** Progress while running: only the given counts change. */
   updateRunCounts(runId: number, counts: Partial<RunCounts>): Promise<void>;
   finishRun(runId: number, result: FinishRunInput): Promise<void>;

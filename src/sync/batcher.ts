@@ -8,6 +8,10 @@ export interface PendingContact {
   displayName: string;
   /** Warnings from mapping (unparseable number kept, unknown country...). */
   warnings: readonly string[];
+  /** Bytes of the contact's JSON; measured here when the caller has not already. */
+  bytes?: number;
+  /** What the state records once the PBX confirms the contact. */
+  hashes?: { source: string; contact: string };
 }
 
 export interface Batch {
@@ -32,7 +36,7 @@ export class Batcher {
   /** Adds a contact; returns the batches that are full and must be sent now (usually none, sometimes one). */
   add(item: PendingContact): Batch[] {
     const appName = item.contact.uc_app_name;
-    const size = Buffer.byteLength(JSON.stringify(item.contact)) + 1;
+    const size = (item.bytes ?? Buffer.byteLength(JSON.stringify(item.contact))) + 1;
     const ready: Batch[] = [];
     let batch = this.open.get(appName);
     if (batch && batch.bytes + size > this.limits.batchMaxBytes && batch.items.length > 0) {

@@ -1,7 +1,7 @@
 // What the pipeline tells about its progress; the CLI decides how to show it.
 
 export interface ProgressSnapshot {
-  phase: "reading" | "pushing" | "done";
+  phase: "reading" | "pushing" | "deleting" | "done";
   read: number;
   pushed: number;
   failed: number;

@@ -1,35 +1,48 @@
-// One run of one job: read -> map -> batch -> push -> record, streamed end to end with bounded concurrency.
+// One run of one job: read -> classify against state -> batch -> push -> record -> delete what vanished.
 import os from "node:os";
 import { getConnector } from "../../connectors/index.js";
-import type { SourceItem } from "../../connectors/types.js";
+import type { SourceItem, SourceRecord } from "../../connectors/types.js";
 import type { AppConfig, JobConfig } from "../config/index.js";
-import type { SyncError} from "../errors.js";
-import { toSyncError } from "../errors.js";
+import { toSyncError, type SyncError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { compileMapping, loadMapping, type CompiledMapping } from "../mapping/index.js";
 import type { PbxClient } from "../pbx/index.js";
-import type { ContactResultInput, RunCounts, RunStatus, Store } from "../store/index.js";
-import { Batcher, displayNameOf, type Batch, type PendingContact } from "./batcher.js";
+import type { RunCounts, RunStatus, Store } from "../store/index.js";
+import { countState, lookupState, type StateScope } from "../store/state.js";
+import { Batcher, type Batch } from "./batcher.js";
+import { classifyChunk, type Classified, type ClassifyContext } from "./classify.js";
 import { confirmBatch, failBatch } from "./confirm.js";
 import { emptyCounts, statusOf } from "./counts.js";
+import { deleteVanished, planDeletions, planVanished, type DeleteContext } from "./deletions.js";
+import { pbxKeyOf } from "./hashes.js";
+import type { PlanSink } from "./plan.js";
 import { TaskPool } from "./pool.js";
 import { noProgress, type ProgressSink } from "./progress.js";
-import { FATAL_CODES, withRetry } from "./retry.js";
 import { ResultWriter } from "./result-writer.js";
+import { FATAL_CODES, withRetry } from "./retry.js";
 import { FingerprintSet } from "./seen-set.js";
 
 export type Trigger = "cli" | "schedule" | "demo";
+
+/** Records classified per state lookup: one query per chunk, never one per contact. */
+const CLASSIFY_CHUNK = 500;
 
 export interface RunJobOptions {
   config: AppConfig;
   job: JobConfig;
   store: Store;
   client: PbxClient;
-  /** The PBX as printed and stored: the endpoint URL, never with the token. */
+  /** The PBX as printed and stored: the endpoint URL, never with the token. Also keys the contact state. */
   pbxLabel: string;
   trigger: Trigger;
-  /** Read and map everything, send nothing, record nothing. */
+  /** Plan only: read, classify against the state, send nothing, record nothing. */
   dryRun?: boolean;
+  /** Where a dry run's plan goes, contact by contact. */
+  plan?: PlanSink;
+  /** Push every contact, whatever the state says. */
+  full?: boolean;
+  /** Let the deletions pass the maxDeleteRatio guard, for this run only. */
+  allowMassDelete?: boolean;
   logger?: Logger;
   progress?: ProgressSink;
   signal?: AbortSignal;
@@ -42,8 +55,8 @@ export interface RunSummary {
   counts: RunCounts;
   error: string | null;
   durationMs: number;
-  /** Contacts a dry run would send. */
-  wouldSend: number;
+  /** A dry run's plan: contacts it would insert, update and delete. */
+  plan: { insert: number; update: number; delete: number } | null;
 }
 
 /**
@@ -64,31 +77,37 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   const dryRun = options.dryRun === true;
   const started = Date.now();
   const counts = emptyCounts();
+  const finish = async (status: RunStatus, error: string | null, plan: RunSummary["plan"] = null): Promise<RunSummary> => {
+    if (runId !== null) await store.finishRun(runId, { status, counts, error });
+    const summary: RunSummary = { runId, job: job.name, status, counts, error, durationMs: Date.now() - started, plan };
+    logger.info({ runId, status, counts, durationMs: summary.durationMs, host: os.hostname() }, "run finished");
+    return summary;
+  };
 
-  const runId = dryRun
-    ? null
-    : await store.createRun({ job: job.name, appName: job.appName, trigger: options.trigger, pbx: options.pbxLabel });
+  const runId = dryRun ? null : await store.createRun({ job: job.name, appName: job.appName, trigger: options.trigger, pbx: options.pbxLabel });
   let mapping: CompiledMapping;
   try {
     mapping = await prepareJob(config, job, logger);
   } catch (err) {
     // The source does not answer (or the mapping broke since validation): a failed run, on record.
     const error = toSyncError(err);
-    const message = `${error.code}: ${error.message}`;
-    if (runId !== null) await store.finishRun(runId, { status: "failed", counts, error: message });
     logger.error({ err: error.toJSON() }, "run could not start");
-    return { runId, job: job.name, status: "failed", counts, error: message, durationMs: Date.now() - started, wouldSend: 0 };
+    return finish("failed", `${error.code}: ${error.message}`);
   }
-  logger.info({ runId, pbx: options.pbxLabel, dryRun }, "run started");
-  const writer = new ResultWriter(store, runId);
+  const scope: StateScope = { pbxKey: pbxKeyOf(options.pbxLabel), appName: mapping.appName };
+  const stateBefore = await countState(store.knex, scope);
+  logger.info({ runId, pbx: options.pbxLabel, dryRun, full: options.full === true, stateBefore }, "run started");
+
+  const writer = new ResultWriter(store, runId, scope);
   const batcher = new Batcher(job);
   const pool = new TaskPool(job.concurrency);
   const seen = new FingerprintSet();
+  const planned = { insert: 0, update: 0, delete: 0 };
   let pushed = 0;
-  let wouldSend = 0;
-  let runError: string | null = null;
+  let sourceProblems = 0;
+  let readFailure: string | null = null;
   let stopped: SyncError | null = null;
-  const snapshot = (phase: "reading" | "pushing" | "done") => ({
+  const snapshot = (phase: "reading" | "pushing" | "deleting" | "done") => ({
     phase,
     read: counts.read,
     pushed,
@@ -97,10 +116,6 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   });
 
   const send = async (batch: Batch): Promise<void> => {
-    if (dryRun) {
-      wouldSend += batch.items.length;
-      return;
-    }
     if (stopped) {
       await writer.add(failBatch(batch, `not sent: ${stopped.message}`, counts));
       return;
@@ -112,7 +127,10 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const confirmation = confirmBatch(batch, result, counts);
-      await writer.add(confirmation.rows);
+      const upserts = confirmation.confirmed.flatMap(({ item, pbxId }) =>
+        item.hashes ? [{ externalId: item.contact.uc_external_id, pbxId, contactHash: item.hashes.contact, sourceHash: item.hashes.source }] : [],
+      );
+      await writer.add(confirmation.rows, { upserts });
     } catch (err) {
       const error = toSyncError(err);
       logger.error({ err: error.toJSON(), contacts: batch.items.length }, "batch failed");
@@ -123,8 +141,42 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
     progress.update(snapshot("pushing"));
   };
 
-  const submit = async (batches: Batch[]) => {
-    for (const batch of batches) await pool.submit(() => send(batch));
+  const handle = async (classified: readonly Classified[]): Promise<void> => {
+    const refreshes: Array<{ externalId: string; sourceHash: string }> = [];
+    for (const item of classified) {
+      if (item.kind === "row") {
+        await writer.add([item.row]);
+        const { outcome } = item.row;
+        const planClass = outcome === "skipped" ? "skip" : outcome === "invalid" ? "invalid" : "duplicate";
+        options.plan?.entry({ class: planClass, ref: item.row.ref, externalId: item.row.externalId, name: item.row.displayName ?? "", info: item.row.info ?? "" });
+      } else if (item.kind === "unchanged") {
+        if (item.refresh) refreshes.push(item.refresh);
+      } else {
+        planned[item.action]++;
+        if (dryRun) {
+          const { pending } = item;
+          options.plan?.entry({ class: item.action, ref: pending.ref, externalId: pending.contact.uc_external_id, name: pending.displayName, info: pending.warnings.join("; ") });
+        } else {
+          for (const batch of batcher.add(item.pending)) await pool.submit(() => send(batch));
+        }
+      }
+    }
+    if (refreshes.length > 0) await writer.add([], { refreshes });
+  };
+
+  let chunk: SourceRecord[] = [];
+  const classifyContext: ClassifyContext = {
+    mapping,
+    full: options.full === true,
+    seen,
+    counts,
+    seenInState: 0,
+    lookup: (ids) => lookupState(store.knex, scope, ids),
+  };
+  const flushChunk = async (): Promise<void> => {
+    const records = chunk;
+    chunk = [];
+    if (records.length > 0) await handle(await classifyChunk(records, classifyContext));
   };
 
   try {
@@ -138,66 +190,59 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
       if (stopped || options.signal?.aborted) break;
       if (item.kind === "problem") {
         counts.invalid++;
+        sourceProblems++;
         await writer.add([{ ref: item.ref, appName: job.appName, externalId: null, outcome: "invalid", info: item.message }]);
+        options.plan?.entry({ class: "invalid", ref: item.ref, externalId: null, name: "", info: item.message });
         continue;
       }
       counts.read++;
-      const rows = mapRecord(item.ref, item.fields, mapping, job.appName, seen, counts);
-      if (rows.result) await writer.add([rows.result]);
-      else if (rows.pending) await submit(batcher.add(rows.pending));
+      chunk.push(item);
+      if (chunk.length >= CLASSIFY_CHUNK) await flushChunk();
       if ((counts.read & 1023) === 0) progress.update(snapshot("reading"));
     }
+    await flushChunk();
   } catch (err) {
     const error = toSyncError(err, "SOURCE_READ_FAILED");
-    runError = `source read failed after ${counts.read} records: ${error.message}`;
+    readFailure = `source read failed after ${counts.read} records: ${error.message}`;
     logger.error({ err: error.toJSON() }, "source read failed");
   }
-  await submit(batcher.flush());
+  if (!dryRun) for (const batch of batcher.flush()) await pool.submit(() => send(batch));
   await pool.drain();
   await writer.flush();
-  if (stopped) runError = `stopped: ${(stopped as SyncError).code}: ${(stopped as SyncError).message}`;
-  else if (options.signal?.aborted && runError === null) runError = "interrupted";
 
-  const status = statusOf(counts, runError);
-  if (runId !== null) await store.finishRun(runId, { status, counts, error: runError });
-  const summary: RunSummary = { runId, job: job.name, status, counts, error: runError, durationMs: Date.now() - started, wouldSend };
+  if (options.signal?.aborted) readFailure ??= "interrupted before the source was read to the end";
+  const deletion = planDeletions({ stateBefore, seenInState: classifyContext.seenInState, recordsRead: counts.read, sourceProblems, readFailure }, job.deletions, options.allowMassDelete === true);
+  const deleteContext: DeleteContext = {
+    store,
+    scope,
+    seen,
+    job,
+    counts,
+    logger,
+    client: dryRun ? null : client,
+    writer,
+    ...(options.plan ? { plan: options.plan } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onDeleted: () => progress.update(snapshot("deleting")),
+  };
+  if (deletion.guard === null && deletion.candidates > 0 && !stopped) {
+    planned.delete = deletion.candidates;
+    if (dryRun) await planVanished(deleteContext);
+    else {
+      logger.info({ candidates: deletion.candidates }, "deleting contacts that vanished from the source");
+      stopped = (await deleteVanished(deleteContext)) ?? stopped;
+      await writer.flush();
+    }
+  }
   progress.done(snapshot("done"));
-  logger.info({ runId, status, counts, durationMs: summary.durationMs, host: os.hostname() }, "run finished");
-  return summary;
-}
 
-/** Maps one record; either a report row (skipped, invalid, duplicate) or a contact to send. */
-function mapRecord(
-  ref: string,
-  fields: Readonly<Record<string, unknown>>,
-  mapping: CompiledMapping,
-  appName: string,
-  seen: FingerprintSet,
-  counts: RunCounts,
-): { result?: ContactResultInput; pending?: PendingContact } {
-  const mapped = mapping.apply(fields, ref);
-  if (mapped.kind === "skip") {
-    counts.skipped++;
-    return { result: { ref, appName, externalId: null, outcome: "skipped", info: mapped.reason } };
+  const plan = dryRun ? planned : null;
+  if (stopped) return finish("failed", `stopped: ${stopped.code}: ${stopped.message}`, plan);
+  if (deletion.guard !== null) {
+    logger.warn({ guard: deletion.guard }, "deletions aborted by a guard");
+    const error = readFailure ? `${readFailure}; ${deletion.guard}` : deletion.guard;
+    return finish("aborted", error, plan);
   }
-  if (mapped.kind === "invalid") {
-    counts.invalid++;
-    return { result: { ref, appName, externalId: null, outcome: "invalid", info: mapped.problems.join("; ") } };
-  }
-  const contact = mapped.contact;
-  const displayName = displayNameOf(contact);
-  if (!seen.add(`${contact.uc_app_name}\u0000${contact.uc_external_id}`)) {
-    counts.duplicates++;
-    return {
-      result: {
-        ref,
-        appName: contact.uc_app_name,
-        externalId: contact.uc_external_id,
-        displayName,
-        outcome: "duplicate",
-        info: `uc_external_id "${contact.uc_external_id}" appeared earlier in the source; this record was not sent`,
-      },
-    };
-  }
-  return { pending: { ref, contact, displayName, warnings: mapped.warnings } };
+  if (readFailure !== null) return finish("failed", readFailure, plan);
+  return finish(statusOf(counts, null), null, plan);
 }

@@ -22,16 +22,24 @@ export class FingerprintSet {
 
   /** Adds the key; returns false when it was already there. */
   add(key: string): boolean {
-    const digest = createHash("sha1").update(key).digest();
-    // Never 0/0, which marks an empty slot.
-    const high = digest.readUInt32LE(0) | 1;
-    const low = digest.readUInt32LE(4);
+    const [high, low] = fingerprint(key);
     if (this.insert(high, low)) {
       this.used++;
       if (this.used * 2 > this.slots.length / 2) this.grow();
       return true;
     }
     return false;
+  }
+
+  /** Whether the key was added. A false "yes" has the odds above; a "no" is always right. */
+  has(key: string): boolean {
+    const [high, low] = fingerprint(key);
+    const mask = this.slots.length / 2 - 1;
+    for (let slot = low & mask; ; slot = (slot + 1) & mask) {
+      const h = this.slots[slot * 2];
+      if (h === 0) return false;
+      if (h === high >>> 0 && this.slots[slot * 2 + 1] === low >>> 0) return true;
+    }
   }
 
   private insert(high: number, low: number): boolean {
@@ -57,4 +65,10 @@ export class FingerprintSet {
       if (high !== 0) this.insert(high, old[i + 1] as number);
     }
   }
+}
+
+function fingerprint(key: string): [high: number, low: number] {
+  const digest = createHash("sha1").update(key).digest();
+  // Never 0/0, which marks an empty slot.
+  return [digest.readUInt32LE(0) | 1, digest.readUInt32LE(4)];
 }

@@ -100,7 +100,7 @@ describe("sync of a CSV export", () => {
     expect(rows.map((row) => row.ref).sort()).toEqual(["line 2", "line 3", "line 4"]);
   });
 
-  it("syncs Excel's CSV UTF-8 (byte-order mark, semicolons), then updates the same contacts on a second run", async () => {
+  it("syncs Excel's CSV UTF-8 (byte-order mark, semicolons); a second run pushes nothing, --full updates all", async () => {
     await copyFile(path.join(ROOT, "test", "fixtures", "csv-semicolon-utf8-bom.csv"), path.join(dir, "utf8.csv"));
     await writeFile(path.join(dir, "italian.yaml"), ITALIAN_MAPPING);
     const config = await writeConfig("utf8", "{ type: csv, path: ./utf8.csv }", "./italian.yaml");
@@ -110,11 +110,15 @@ describe("sync of a CSV export", () => {
     expect(count).toBeGreaterThan(0);
     const ids = emulator.phonebook.all().map((contact) => contact.id);
 
+    const requests = emulator.requests;
     const second = await runCli(["sync", "--config", config, "--plain"], { env: { VOISPEED_TOKEN: TOKEN } });
     expect(second.code).toBe(0);
-    const { run } = await readRun("utf8");
-    expect(run.id).toBe(2);
-    expect(run.counts).toMatchObject({ inserted: 0, updated: count });
+    expect(emulator.requests).toBe(requests);
+    expect((await readRun("utf8")).run).toMatchObject({ id: 2, status: "success", counts: { read: count, unchanged: count, inserted: 0, updated: 0 } });
+
+    const full = await runCli(["sync", "--config", config, "--plain", "--full"], { env: { VOISPEED_TOKEN: TOKEN } });
+    expect(full.code).toBe(0);
+    expect((await readRun("utf8")).run.counts).toMatchObject({ inserted: 0, updated: count, unchanged: 0 });
     expect(emulator.phonebook.all().map((contact) => contact.id)).toEqual(ids);
     expect(emulator.phonebook.all()[0]?.name).toBe("Giulia");
   });
@@ -158,7 +162,8 @@ describe("sync of a CSV export", () => {
     const result = await runCli(["sync", "--config", config, "--dry-run", "--plain"], { env: { VOISPEED_TOKEN: TOKEN } });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/dry run/);
-    expect(result.stdout).toMatch(/would send\s+\d+ contacts/);
+    expect(result.stdout).toMatch(/plan: \d+ to insert, 0 to update, 0 to delete/);
+    expect(result.stdout).toMatch(/insert \(\d+\):\n\s+line 2 /);
     expect(emulator.requests).toBe(requests);
     expect(emulator.phonebook.count()).toBe(0);
   });

@@ -1,0 +1,109 @@
+// Queries on `contact_state`: batched lookups by external id, confirmed upserts and deletions, keyset walks.
+import type { Knex } from "knex";
+import { SIZES, STATE_TABLE, clip } from "./tables.js";
+
+/** Whose state: one PBX (by the hash of its printable endpoint) and one uc_app_name. */
+export interface StateScope {
+  pbxKey: string;
+  appName: string;
+}
+
+export interface ContactState {
+  externalId: string;
+  pbxId: string | null;
+  /** Hash of the contact as last confirmed by the PBX. */
+  contactHash: string;
+  /** Hash of the raw source record and the mapping that made that contact. */
+  sourceHash: string;
+  lastRunId: number;
+}
+
+/** Ids per IN (...) list: far below SQLite's and MySQL's placeholder limits. */
+export const LOOKUP_CHUNK = 500;
+const WRITE_CHUNK = 200;
+
+function scope(db: Knex | Knex.Transaction, where: StateScope) {
+  return db(STATE_TABLE).where({ pbx_key: where.pbxKey, app_name: clip(where.appName, SIZES.appName) });
+}
+
+/** The state of these external ids, one query per LOOKUP_CHUNK ids; ids without state are absent. */
+export async function lookupState(db: Knex, where: StateScope, ids: readonly string[]): Promise<Map<string, ContactState>> {
+  const found = new Map<string, ContactState>();
+  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+    const chunk = ids.slice(i, i + LOOKUP_CHUNK);
+    const rows = (await scope(db, where)
+      .whereIn("external_id", chunk)
+      .select("external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id")) as Array<Record<string, unknown>>;
+    for (const row of rows) {
+      const externalId = String(row["external_id"]);
+      found.set(externalId, {
+        externalId,
+        pbxId: row["pbx_id"] == null ? null : String(row["pbx_id"]),
+        contactHash: String(row["contact_hash"]),
+        sourceHash: String(row["source_hash"]),
+        lastRunId: Number(row["last_run_id"]),
+      });
+    }
+  }
+  return found;
+}
+
+export async function countState(db: Knex, where: StateScope): Promise<number> {
+  const row = (await scope(db, where).count({ n: "*" }).first()) as { n?: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** Every external id in state, in pages ordered by id, so a walk never holds them all. */
+export async function* iterateStateIds(db: Knex, where: StateScope, pageSize = 1000): AsyncGenerator<string> {
+  let after: string | null = null;
+  for (;;) {
+    const query = scope(db, where).select("external_id").orderBy("external_id").limit(pageSize);
+    if (after !== null) query.where("external_id", ">", after);
+    const rows = (await query) as Array<{ external_id: unknown }>;
+    for (const row of rows) yield String(row.external_id);
+    if (rows.length < pageSize) return;
+    after = String(rows[rows.length - 1]?.external_id);
+  }
+}
+
+export interface StateUpsert {
+  externalId: string;
+  pbxId: string | null;
+  contactHash: string;
+  sourceHash: string;
+}
+
+/** Writes what the PBX confirmed (insert or overwrite), inside the caller's transaction. */
+export async function upsertState(trx: Knex.Transaction, where: StateScope, runId: number, rows: readonly StateUpsert[]): Promise<void> {
+  const now = new Date().toISOString();
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+    const records = rows.slice(i, i + WRITE_CHUNK).map((row) => ({
+      pbx_key: where.pbxKey,
+      app_name: clip(where.appName, SIZES.appName),
+      external_id: row.externalId,
+      pbx_id: row.pbxId === null ? null : clip(row.pbxId, SIZES.pbxId),
+      contact_hash: row.contactHash,
+      source_hash: row.sourceHash,
+      last_run_id: runId,
+      confirmed_at: now,
+    }));
+    await trx(STATE_TABLE)
+      .insert(records)
+      .onConflict(["pbx_key", "app_name", "external_id"])
+      .merge(["pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at"]);
+  }
+}
+
+/** A record changed but maps to the contact the PBX already has: only the source hash moves. */
+export async function refreshSourceHashes(
+  trx: Knex.Transaction,
+  where: StateScope,
+  rows: ReadonlyArray<{ externalId: string; sourceHash: string }>,
+): Promise<void> {
+  for (const row of rows) await scope(trx, where).where({ external_id: row.externalId }).update({ source_hash: row.sourceHash });
+}
+
+/** Drops the state of contacts the PBX deleted, inside the caller's transaction. */
+export async function deleteState(trx: Knex.Transaction, where: StateScope, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) await scope(trx, where).whereIn("external_id", ids.slice(i, i + LOOKUP_CHUNK)).delete();
+}
