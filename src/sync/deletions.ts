@@ -33,7 +33,7 @@ export interface DeletionPlan {
 export function planDeletions(facts: DeletionFacts, settings: JobConfig["deletions"], allowMassDelete: boolean): DeletionPlan {
   const candidates = Math.max(0, facts.stateBefore - facts.seenInState);
   const held = (why: string) => ({ candidates, guard: `deletions aborted, nothing deleted: ${why}` });
-  if (!settings.enabled || candidates === 0) return { candidates: settings.enabled ? 0 : candidates, guard: null };
+  if (!settings.enabled || candidates === 0) return { candidates: 0, guard: null };
   if (facts.readFailure !== null) return held(`the source was not read to the end (${facts.readFailure}), so ${candidates} contacts only look vanished`);
   if (facts.sourceProblems > 0) {
     return held(`${facts.sourceProblems} source records could not be read; any of them may be one of the ${candidates} contacts that look vanished (fix them, see the report)`);

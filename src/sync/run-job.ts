@@ -200,12 +200,13 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
       if (chunk.length >= CLASSIFY_CHUNK) await flushChunk();
       if ((counts.read & 1023) === 0) progress.update(snapshot("reading"));
     }
-    await flushChunk();
   } catch (err) {
     const error = toSyncError(err, "SOURCE_READ_FAILED");
     readFailure = `source read failed after ${counts.read} records: ${error.message}`;
     logger.error({ err: error.toJSON() }, "source read failed");
   }
+  // The records read before a failure are pushed all the same: only the deletions need the whole source.
+  await flushChunk();
   if (!dryRun) for (const batch of batcher.flush()) await pool.submit(() => send(batch));
   await pool.drain();
   await writer.flush();

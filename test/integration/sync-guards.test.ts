@@ -1,0 +1,92 @@
+// The guards that stop the deletion phase: each trips, names its numbers, deletes nothing, and lets upserts through.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { HEADER, MAPPING, row, rows, syncEnv, type SyncEnv } from "../helpers/sync-env.js";
+import { runCli } from "../helpers/cli.js";
+
+let env: SyncEnv;
+beforeAll(async () => {
+  env = await syncEnv("tok-GUARD-7a21");
+});
+afterAll(() => env.close());
+
+beforeEach(async () => {
+  env.emulator.phonebook.clear();
+  await env.writeMapping(MAPPING);
+  await env.writeSource(rows(20));
+  await env.sync({ full: true });
+});
+
+function deletesSince(from: number): number {
+  return env.emulator.requestLog.slice(from).filter((entry) => entry.service === "delete_phonebook").length;
+}
+
+describe("deletion guards", () => {
+  it("aborts the deletions when the source yields zero records, and exits 4 from the CLI", async () => {
+    await env.writeSource(`${HEADER}\n`);
+    const before = env.emulator.requestLog.length;
+    const result = await runCli(["sync", "--config", env.configFile, "--plain"]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toMatch(/aborted/);
+    expect(result.stdout).toMatch(/the source yielded 0 records while 20 contacts of this job are on the PBX/);
+    expect(deletesSince(before)).toBe(0);
+    expect(env.emulator.phonebook.count()).toBe(20);
+    const { run } = await env.latest();
+    expect(run).toMatchObject({ status: "aborted" });
+    expect(run.error).toMatch(/deletions aborted, nothing deleted/);
+  });
+
+  it("aborts the deletions when the read is cut short, while the records read before are still pushed", async () => {
+    // Bytes that are not UTF-8 on line 12 stop the read there.
+    const lines = rows(20);
+    lines[0] = row(1, "Changed Before The Cut");
+    const text = `${[HEADER, ...lines].join("\n")}\n`;
+    const cut = text.indexOf("11,Name 11");
+    await env.writeSource(Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from([0xff, 0xfe, 0x41, 0x0a]), Buffer.from(text.slice(cut))]));
+    const before = env.emulator.requestLog.length;
+    const { summary } = await env.sync();
+    expect(summary.status).toBe("aborted");
+    expect(summary.error).toMatch(/source read failed after \d+ records/);
+    expect(summary.error).toMatch(/contacts only look vanished/);
+    expect(deletesSince(before)).toBe(0);
+    expect(env.emulator.phonebook.count()).toBe(20);
+    expect(env.emulator.phonebook.find("CRM", "1")?.company).toBe("Changed Before The Cut");
+  });
+
+  it("aborts the deletions when records could not be read, since any of them may be a vanished contact", async () => {
+    const lines = rows(20).filter((_, i) => i !== 4);
+    lines[2] = '3,Name 3,"Unclosed quote,0733 100003,30';
+    await env.writeSource(lines);
+    const { summary } = await env.sync();
+    expect(summary.status).toBe("aborted");
+    expect(summary.error).toMatch(/\d+ source records could not be read/);
+    expect(env.emulator.phonebook.count()).toBe(20);
+  });
+
+  it("aborts over maxDeleteRatio, naming the numbers, and lets --allow-mass-delete through", async () => {
+    await env.writeSource(rows(17));
+    const { summary } = await env.sync();
+    expect(summary.status).toBe("aborted");
+    expect(summary.error).toMatch(/3 of 20 contacts \(15\.0%\) vanished from the source, over maxDeleteRatio 10\.0%/);
+    expect(summary.error).toMatch(/--allow-mass-delete/);
+    expect(env.emulator.phonebook.count()).toBe(20);
+
+    const allowed = await env.sync({ allowMassDelete: true });
+    expect(allowed.summary).toMatchObject({ status: "success", counts: { deleted: 3 } });
+    expect(env.emulator.phonebook.count()).toBe(17);
+  });
+
+  it("aborts over maxDeletes even with --allow-mass-delete", async () => {
+    await env.writeSource(rows(18));
+    const { summary } = await env.sync({ allowMassDelete: true, deletions: "    deletions: { maxDeletes: 1, maxDeleteRatio: 1 }\n" });
+    expect(summary.status).toBe("aborted");
+    expect(summary.error).toMatch(/2 contacts vanished from the source, more than maxDeletes 1/);
+    expect(env.emulator.phonebook.count()).toBe(20);
+  });
+
+  it("deletes nothing when deletions are disabled, and says nothing is wrong", async () => {
+    await env.writeSource(rows(5));
+    const { summary } = await env.sync({ deletions: "    deletions: { enabled: false }\n" });
+    expect(summary).toMatchObject({ status: "success", counts: { deleted: 0, unchanged: 5 } });
+    expect(env.emulator.phonebook.count()).toBe(20);
+  });
+});
