@@ -1,7 +1,8 @@
-// The store's public face: open it, record runs and per-contact results, read them back.
+// The store's public face: open it, record runs and per-contact results, read them back, lock jobs.
 export { openStore, describeTarget, SQLITE_BUSY_TIMEOUT_MS, type OpenStoreContext } from "./open.js";
 export { RESULTS_PAGE_SIZE, INSERT_CHUNK_SIZE } from "./results.js";
 export { MIGRATION_NAMES } from "./migration-source.js";
+export { DEFAULT_STALE_AFTER_MS, isProcessGone, type JobLock, type JobLockOptions } from "./locks.js";
 export {
   DEFAULT_SQLITE_FILE,
   OUTCOMES,

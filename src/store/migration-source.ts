@@ -1,6 +1,7 @@
 // The migrations, listed in code so the compiled dist finds them without scanning a directory at run time.
 import type { Knex } from "knex";
 import * as init from "./migrations/000001_init.js";
+import * as jobLocks from "./migrations/000002_job_locks.js";
 import * as contactState from "./migrations/000003_contact_state.js";
 
 interface CodeMigration extends Knex.Migration {
@@ -8,7 +9,7 @@ interface CodeMigration extends Knex.Migration {
 }
 
 /** In order; a new migration is a new file `migrations/00000N_what.ts` added at the end of this list. */
-const MIGRATIONS: readonly CodeMigration[] = [init, contactState];
+const MIGRATIONS: readonly CodeMigration[] = [init, jobLocks, contactState];
 
 export const migrationSource: Knex.MigrationSource<CodeMigration> = {
   getMigrations: () => Promise.resolve([...MIGRATIONS]),

@@ -127,3 +127,29 @@ export async function latestRun(db: Knex, job?: string): Promise<RunRow | undefi
   const record = (await query) as RunRecord | undefined;
   return record ? toRunRow(record) : undefined;
 }
+
+/**
+ * Marks every run of `job` still `running` as aborted and returns their ids. Only the holder of the job's lock
+ * calls this, so no live process is behind such a run: it was killed (kill -9, power cut) before it finished.
+ * `reason` starts the error text (default "interrupted"). The time is the run's start: runs record no later sign of life.
+ */
+export async function abortInterruptedRuns(db: Knex, job: string, reason = "interrupted"): Promise<number[]> {
+  const records = (await db(RUNS_TABLE)
+    .select("id", "pid", "host", "started_at")
+    .where({ job: clip(job, SIZES.job), status: "running" })
+    .orderBy("id", "asc")) as RunRecord[];
+  const ids: number[] = [];
+  const endedAt = new Date().toISOString();
+  for (const record of records) {
+    const id = num(record["id"]);
+    const pid = record["pid"] == null ? "?" : String(record["pid"]);
+    const host = strOrNull(record["host"]) ?? "?";
+    const error = `${reason}: the run of pid ${pid} on host ${host} stopped without finishing (last seen ${String(record["started_at"])})`;
+    // Still "running" in the condition: a run that finished meanwhile keeps its real outcome.
+    const changed = await db(RUNS_TABLE)
+      .where({ id, status: "running" })
+      .update({ status: "aborted", ended_at: endedAt, error: clip(redact(error), SIZES.runError) });
+    if (changed === 1) ids.push(id);
+  }
+  return ids;
+}

@@ -2,8 +2,9 @@
 import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
 import { countByOutcome, insertResults, iterateResults } from "./results.js";
-import { finishRun, findRun, insertRun, latestRun, listRuns, updateCounts } from "./runs.js";
+import { abortInterruptedRuns, finishRun, findRun, insertRun, latestRun, listRuns, updateCounts } from "./runs.js";
 import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
+import { storeLocks } from "./store-locks.js";
 import type { ContactResultInput, ContactResultRow, ResultsFilter, Store } from "./types.js";
 
 function checkRunId(runId: number): void {
@@ -15,6 +16,7 @@ export function createStore(db: Knex, target: StoreTarget): Store {
   /** One chain per run: recordResults calls for a run write one after another, so seq follows call order. */
   const writes = new Map<number, Promise<void>>();
   let closed: Promise<void> | null = null;
+  const locks = storeLocks(db, target);
 
   async function* results(runId: number, filter?: ResultsFilter): AsyncGenerator<ContactResultRow> {
     checkRunId(runId);
@@ -69,8 +71,14 @@ export function createStore(db: Knex, target: StoreTarget): Store {
 
     countResults: (runId) => guarded(`cannot count the results of run ${runId}`, target, () => countByOutcome(db, runId)),
 
+    acquireJobLock: locks.acquireJobLock,
+
+    abortInterruptedRuns: (job, reason) => guarded(`cannot mark the interrupted runs of job "${job}"`, target, () => abortInterruptedRuns(db, job, reason)),
+
     close(): Promise<void> {
-      closed ??= Promise.allSettled([...writes.values()]).then(() => guarded("cannot close the store", target, () => db.destroy()));
+      closed ??= Promise.allSettled([...writes.values()])
+        .then(() => locks.releaseAll())
+        .then(() => guarded("cannot close the store", target, () => db.destroy()));
       return closed;
     },
   };

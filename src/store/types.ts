@@ -1,5 +1,6 @@
 // The store's vocabulary: run and per-contact result shapes, outcomes, statuses and the Store contract.
 import type { Knex } from "knex";
+import type { JobLock, JobLockOptions } from "./locks.js";
 
 /** Where the store lives: an SQLite file (the embedded default) or a MySQL/MariaDB database. */
 export type StoreOptions =
@@ -153,5 +154,10 @@ export interface Store {
   /** Streamed in pages by id (keyset), in the order the rows were recorded; never all in memory. */
   results(runId: number, filter?: ResultsFilter): AsyncIterable<ContactResultRow>;
   countResults(runId: number): Promise<Record<Outcome, number>>;
+  /** Takes the job's lock, or throws SyncError JOB_LOCKED while a live process holds it; a stale lock is taken over. */
+  acquireJobLock(job: string, options?: JobLockOptions): Promise<JobLock>;
+  /** Marks the job's `running` runs aborted ("interrupted: ..."); only while holding the job's lock. Returns their ids. */
+  abortInterruptedRuns(job: string, reason?: string): Promise<number[]>;
+  /** Waits for pending writes and releases the locks still held, then closes the connection. */
   close(): Promise<void>;
 }
