@@ -2,6 +2,7 @@
 import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
 import { redact } from "../redact.js";
+import { isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { RESULTS_TABLE, RUNS_TABLE, SIZES, clip, clipOrNull } from "./tables.js";
 import { OUTCOMES, type ContactResultInput, type ContactResultRow, type Outcome, type ResultsFilter } from "./types.js";
 
@@ -54,29 +55,41 @@ function toResultRow(record: Record<string, unknown>): ContactResultRow {
 
 /**
  * Writes rows in one transaction; `seq` continues from the run's last row, so calls made one after another
- * keep their order.
+ * keep their order. `seqs` remembers each run's last seq between calls: finding it with MAX(seq) on every
+ * call made a large run's writes quadratic.
  */
 export async function insertResults(
   db: Knex,
   runId: number,
   rows: readonly ContactResultInput[],
   alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>,
+  seqs?: Map<number, number>,
 ): Promise<void> {
   if (rows.length === 0 && !alsoInTransaction) return;
-  await db.transaction(async (trx) => {
+  const end = await db.transaction(async (trx) => {
     // Write first: SQLite then takes its write lock at once (waiting out the busy timeout) instead of failing
     // when another process wrote after this transaction's first read; MySQL locks the run's row, so two
     // processes recording for one run still number their rows one after the other.
     await trx(RUNS_TABLE).where({ id: runId }).update({ id: runId });
     const run = (await trx(RUNS_TABLE).select("id").where({ id: runId }).first()) as unknown;
     if (!run) throw new SyncError("RUN_NOT_FOUND", `run ${runId} is not in the store: cannot record its results`);
-    const last = (await trx(RESULTS_TABLE).where({ run_id: runId }).max({ seq: "seq" }).first()) as { seq?: unknown } | undefined;
-    const start = last?.seq == null ? 0 : Number(last.seq);
+    let start = seqs?.get(runId);
+    if (start === undefined) {
+      const last = (await trx(RESULTS_TABLE).where({ run_id: runId }).max({ seq: "seq" }).first()) as { seq?: unknown } | undefined;
+      start = last?.seq == null ? 0 : Number(last.seq);
+    }
     const records = rows.map((row, index) => toRecord(runId, start + index + 1, row));
-    if (records.length > 0) await db.batchInsert(RESULTS_TABLE, records, INSERT_CHUNK_SIZE).transacting(trx);
+    if (records.length > 0 && isBetterSqlite(trx)) {
+      const columns = Object.keys(records[0] as object);
+      const sql = `INSERT INTO ${RESULTS_TABLE} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+      await runEach(trx, sql, records.map((record) => columns.map((column) => record[column] ?? null)));
+    } else if (records.length > 0) await db.batchInsert(RESULTS_TABLE, records, INSERT_CHUNK_SIZE).transacting(trx);
     // Contact state moves with the report rows that justify it: both are written, or neither.
     if (alsoInTransaction) await alsoInTransaction(trx);
+    return start + records.length;
   });
+  // Known only once committed: a rolled-back chunk must not move the numbering on.
+  seqs?.set(runId, end);
 }
 
 /** Streams a run's rows in recorded order: pages of RESULTS_PAGE_SIZE, each starting after the last id seen. */

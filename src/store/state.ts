@@ -1,5 +1,6 @@
 // Queries on `contact_state`: batched lookups by external id, confirmed upserts and deletions, keyset walks.
 import type { Knex } from "knex";
+import { isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
 
 /** Whose state: one PBX (by the hash of its printable endpoint) and one uc_app_name. */
@@ -74,8 +75,21 @@ export interface StateUpsert {
 }
 
 /** Writes what the PBX confirmed (insert or overwrite), inside the caller's transaction. */
+const UPSERT_COLUMNS = ["pbx_key", "app_name", "external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at"] as const;
+const SQLITE_UPSERT =
+  `INSERT INTO ${STATE_TABLE} (${UPSERT_COLUMNS.join(", ")}) VALUES (${UPSERT_COLUMNS.map(() => "?").join(", ")}) ` +
+  "ON CONFLICT (pbx_key, app_name, external_id) DO UPDATE SET pbx_id = excluded.pbx_id, contact_hash = excluded.contact_hash, " +
+  "source_hash = excluded.source_hash, last_run_id = excluded.last_run_id, confirmed_at = excluded.confirmed_at";
+const SQLITE_DELETE = `DELETE FROM ${STATE_TABLE} WHERE pbx_key = ? AND app_name = ? AND external_id = ?`;
+
 export async function upsertState(trx: Knex.Transaction, where: StateScope, runId: number, rows: readonly StateUpsert[]): Promise<void> {
   const now = new Date().toISOString();
+  const appName = clip(where.appName, SIZES.appName);
+  if (isBetterSqlite(trx)) {
+    const pbxId = (row: StateUpsert) => (row.pbxId === null ? null : clip(row.pbxId, SIZES.pbxId));
+    await runEach(trx, SQLITE_UPSERT, rows.map((row) => [where.pbxKey, appName, row.externalId, pbxId(row), row.contactHash, row.sourceHash, runId, now]));
+    return;
+  }
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const records = rows.slice(i, i + WRITE_CHUNK).map((row) => ({
       pbx_key: where.pbxKey,
@@ -105,5 +119,10 @@ export async function refreshSourceHashes(
 
 /** Drops the state of contacts the PBX deleted, inside the caller's transaction. */
 export async function deleteState(trx: Knex.Transaction, where: StateScope, ids: readonly string[]): Promise<void> {
+  if (isBetterSqlite(trx)) {
+    const appName = clip(where.appName, SIZES.appName);
+    await runEach(trx, SQLITE_DELETE, ids.map((id) => [where.pbxKey, appName, id]));
+    return;
+  }
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) await scope(trx, where).whereIn("external_id", ids.slice(i, i + LOOKUP_CHUNK)).delete();
 }

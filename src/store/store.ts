@@ -15,6 +15,8 @@ function checkRunId(runId: number): void {
 export function createStore(db: Knex, target: StoreTarget): Store {
   /** One chain per run: recordResults calls for a run write one after another, so seq follows call order. */
   const writes = new Map<number, Promise<void>>();
+  /** The last seq written per run by this process (the job lock keeps other processes off the run). */
+  const seqs = new Map<number, number>();
   let closed: Promise<void> | null = null;
   const locks = storeLocks(db, target);
 
@@ -48,7 +50,7 @@ export function createStore(db: Knex, target: StoreTarget): Store {
       const previous = writes.get(runId) ?? Promise.resolve();
       const write = previous
         .catch(() => undefined)
-        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows, alsoInTransaction)));
+        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows, alsoInTransaction, seqs)));
       const settled = write.catch(() => undefined);
       writes.set(runId, settled);
       void settled.then(() => {

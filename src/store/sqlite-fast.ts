@@ -1,0 +1,36 @@
+// SQLite's hot writes through one cached prepared statement per row shape, inside the caller's knex transaction.
+import type { Knex } from "knex";
+
+interface Statement {
+  run(...params: unknown[]): unknown;
+}
+interface RawSqlite {
+  prepare(sql: string): Statement;
+}
+
+/** Statements per connection: preparing a 2,000-placeholder INSERT per batch cost more than the inserts did. */
+const statements = new WeakMap<object, Map<string, Statement>>();
+
+/** True for the better-sqlite3 store, where rows are written one prepared statement at a time. */
+export function isBetterSqlite(db: Knex | Knex.Transaction): boolean {
+  return (db.client as { driverName?: unknown }).driverName === "better-sqlite3";
+}
+
+/**
+ * Runs `sql` once per parameter list on the transaction's own connection. better-sqlite3 is synchronous and
+ * knex gives a transaction one connection, so this is the same transaction the caller's other writes are in.
+ */
+export async function runEach(trx: Knex.Transaction, sql: string, rows: Iterable<readonly unknown[]>): Promise<void> {
+  const connection = (await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection()) as RawSqlite;
+  let cache = statements.get(connection);
+  if (!cache) {
+    cache = new Map();
+    statements.set(connection, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    cache.set(sql, statement);
+  }
+  for (const params of rows) statement.run(...params);
+}
