@@ -1,7 +1,7 @@
 // Runs the selected jobs of a configuration once: the work behind `sync` and `demo`, callable from tests.
 import type { AppConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../logger.js";
-import { openStore } from "../store/index.js";
+import { openStore, type JobLock, type Store } from "../store/index.js";
 import { openPbx } from "../sync/pbx-session.js";
 import { runJob, type RunSummary, type Trigger } from "../sync/run-job.js";
 import type { ProgressSink } from "../sync/progress.js";
@@ -27,6 +27,22 @@ export interface SyncRunOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Runs `work` holding the job's lock, so two runs of one job never overlap, also from two processes; a run
+ * left `running` by a process that died is marked aborted first. A dry run writes nothing and takes no lock.
+ */
+async function withJobLock<T>(store: Store, job: string, dryRun: boolean, logger: Logger, work: (lock: JobLock | null) => Promise<T>): Promise<T> {
+  if (dryRun) return work(null);
+  const lock = await store.acquireJobLock(job, { logger });
+  try {
+    const aborted = await store.abortInterruptedRuns(job);
+    if (aborted.length > 0) logger.warn({ job, runs: aborted }, "marked runs interrupted by a crash or kill as aborted");
+    return await work(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
 export async function runSync(config: AppConfig, options: SyncRunOptions = {}): Promise<RunSummary[]> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const out = options.out ?? process.stdout;
@@ -39,7 +55,8 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
       const summaries: RunSummary[] = [];
       for (const job of jobs) {
         const plan = options.dryRun ? options.plan?.(job.name) : undefined;
-        const summary = await runJob({
+        const summary = await withJobLock(store, job.name, options.dryRun === true, logger, (lock) =>
+          runJob({
           config,
           job,
           store,
@@ -53,7 +70,9 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
           ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
           ...(options.progress ? { progress: options.progress(job.name) } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
-        });
+          ...(lock ? { onRunCreated: (runId: number) => lock.setRunId(runId) } : {}),
+        }),
+        );
         summaries.push(summary);
         const reportHint = summary.runId !== null && options.reportHint ? options.reportHint(summary.runId) : undefined;
         if (options.summaries !== false) out.write(renderSummary(summary, { appName: job.appName, pbx: pbx.label, ...(reportHint ? { reportHint } : {}) }));

@@ -46,6 +46,8 @@ export interface RunJobOptions {
   logger?: Logger;
   progress?: ProgressSink;
   signal?: AbortSignal;
+  /** Called once the run is on record (not for a dry run): the job lock notes the run it guards. */
+  onRunCreated?: (runId: number) => Promise<void>;
 }
 
 export interface RunSummary {
@@ -85,6 +87,7 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   };
 
   const runId = dryRun ? null : await store.createRun({ job: job.name, appName: job.appName, trigger: options.trigger, pbx: options.pbxLabel });
+  if (runId !== null) await options.onRunCreated?.(runId);
   let mapping: CompiledMapping;
   try {
     mapping = await prepareJob(config, job, logger);
