@@ -15,6 +15,7 @@ import {
   type Store,
   type StoreOptions,
 } from "../../src/store/index.js";
+import { describeLockSuite } from "./store-locks-suite.js";
 
 export interface StoreSuiteSetup {
   /** Options for a fresh, empty store; called once per test. */
@@ -245,6 +246,8 @@ export function describeStoreSuite(name: string, setup: StoreSuiteSetup): void {
       });
     }
   });
+
+  describeLockSuite(name, setup);
 }
 
 /** Texts a spreadsheet or a table could trip over, each in a report row of the seeded "erp" run. */
