@@ -31,13 +31,21 @@ export interface SyncRunOptions {
  * Runs `work` holding the job's lock, so two runs of one job never overlap, also from two processes; a run
  * left `running` by a process that died is marked aborted first. A dry run writes nothing and takes no lock.
  */
-async function withJobLock<T>(store: Store, job: string, dryRun: boolean, logger: Logger, work: (lock: JobLock | null) => Promise<T>): Promise<T> {
-  if (dryRun) return work(null);
-  const lock = await store.acquireJobLock(job, { logger });
+async function withJobLock<T>(
+  store: Store,
+  job: string,
+  dryRun: boolean,
+  logger: Logger,
+  work: (lock: JobLock | null, lost: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const lost = new AbortController();
+  if (dryRun) return work(null, lost.signal);
+  // A run whose lock was taken over (it stalled past the stale limit) stops: two writers must never share a job.
+  const lock = await store.acquireJobLock(job, { logger, onLost: (message) => lost.abort(new Error(message)) });
   try {
     const aborted = await store.abortInterruptedRuns(job);
     if (aborted.length > 0) logger.warn({ job, runs: aborted }, "marked runs interrupted by a crash or kill as aborted");
-    return await work(lock);
+    return await work(lock, lost.signal);
   } finally {
     await lock.release();
   }
@@ -55,7 +63,7 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
       const summaries: RunSummary[] = [];
       for (const job of jobs) {
         const plan = options.dryRun ? options.plan?.(job.name) : undefined;
-        const summary = await withJobLock(store, job.name, options.dryRun === true, logger, (lock) =>
+        const summary = await withJobLock(store, job.name, options.dryRun === true, logger, (lock, lost) =>
           runJob({
           config,
           job,
@@ -69,7 +77,7 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
           ...(options.full ? { full: true } : {}),
           ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
           ...(options.progress ? { progress: options.progress(job.name) } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost,
           ...(lock ? { onRunCreated: (runId: number) => lock.setRunId(runId) } : {}),
         }),
         );
