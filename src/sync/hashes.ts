@@ -1,10 +1,18 @@
 // The hashes the contact state compares: a source record with its mapping, and a contact as sent to the PBX.
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 import type { CompiledMapping } from "../mapping/index.js";
 
 /** The PBX's identity in the state: a hash of its printable endpoint (never holding the token). */
 export function pbxKeyOf(pbxLabel: string): string {
-  return createHash("sha1").update(pbxLabel).digest("hex");
+  return sha1Hex(pbxLabel);
+}
+
+type OneShotHash = (algorithm: string, data: string, encoding: "hex") => string;
+/** crypto.hash (Node 20.12+) hashes a string without a Hash object: a third of the cost on short inputs. */
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
+
+export function sha1Hex(text: string): string {
+  return oneShot ? oneShot("sha1", text, "hex") : crypto.createHash("sha1").update(text).digest("hex");
 }
 
 /**
@@ -12,10 +20,10 @@ export function pbxKeyOf(pbxLabel: string): string {
  * mapping and number normalization can be skipped. Fields keep the source's column order.
  */
 export function sourceHashOf(mapping: CompiledMapping, fields: Readonly<Record<string, unknown>>): string {
-  return createHash("sha1").update(mapping.hash).update("\u0000").update(JSON.stringify(fields)).digest("hex");
+  return sha1Hex(`${mapping.hash}\u0000${JSON.stringify(fields)}`);
 }
 
 /** The contact's JSON as it goes to the PBX (keys in a fixed order): equal means nothing to push. */
 export function contactHashOf(json: string): string {
-  return createHash("sha1").update(json).digest("hex");
+  return sha1Hex(json);
 }
