@@ -1,0 +1,169 @@
+// The measured scenarios, one row of the table each. Another source (a SQL table, a REST API) adds its own
+// baselines and the same three sync scenarios with syncScenarios(), pointing at a config for that source.
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { openStore, type RunCounts, type RunRow } from "../src/store/index.js";
+import type { EmulatorProcess } from "./emulator.js";
+import { generateSources, type GeneratedSources } from "./generate.js";
+import type { Command, Measurement } from "./measure.js";
+
+export const APP_NAME = "BENCH";
+
+export interface RunContext {
+  n: number;
+  /** This N's working directory: sources, configs, the store, logs. */
+  dir: string;
+  /** The repository (bench/mapping.yaml) and its build (dist/). */
+  root: string;
+  emulator: EmulatorProcess;
+  /** Filled by the first CSV scenario's prepare(). */
+  csv?: GeneratedSources;
+}
+
+export type ScenarioRole = "parse-only" | "naive" | "first sync" | "no-change sync" | "1% changed";
+
+export interface Scenario {
+  role: ScenarioRole;
+  /** The kind of source: csv today; sql and rest later. */
+  source: string;
+  /** Work done before the clock starts. */
+  prepare(ctx: RunContext): Promise<void>;
+  command(ctx: RunContext): Command;
+  /** What is wrong with the run's result, or null when it did what it should. */
+  check(ctx: RunContext, run: Measurement): Promise<string | null>;
+}
+
+function cli(ctx: RunContext): string {
+  return path.join(ctx.root, "dist", "src", "cli", "main.js");
+}
+
+function csvOf(ctx: RunContext): GeneratedSources {
+  if (!ctx.csv) throw new Error("the CSV source was not generated");
+  return ctx.csv;
+}
+
+async function prepareCsv(ctx: RunContext): Promise<void> {
+  ctx.csv ??= await generateSources(ctx.dir, ctx.n);
+}
+
+function exitedZero(run: Measurement): string | null {
+  return run.exitCode === 0 ? null : `exited ${run.exitCode ?? run.signal}`;
+}
+
+function expectRows(ctx: RunContext, run: Measurement): string | null {
+  return exitedZero(run) ?? (run.output.includes(`rows ${ctx.n}\n`) ? null : `expected "rows ${ctx.n}" in the output`);
+}
+
+/** A baseline script of bench/scenarios/ run over the whole CSV. */
+function csvBaseline(role: "parse-only" | "naive"): Scenario {
+  return {
+    role,
+    source: "csv",
+    prepare: prepareCsv,
+    command: (ctx) => ({ args: [path.join(ctx.root, "dist", "bench", "scenarios", `${role}.js`), csvOf(ctx).source] }),
+    check: async (ctx, run) => expectRows(ctx, run),
+  };
+}
+
+async function writeCsvConfigs(ctx: RunContext): Promise<void> {
+  await prepareCsv(ctx);
+  const sources = csvOf(ctx);
+  const mapping = path.join(ctx.root, "bench", "mapping.yaml");
+  const config = (file: string): string => `pbx:
+  url: ${JSON.stringify(ctx.emulator.url)}
+  token: \${VOISPEED_TOKEN}
+store: { client: sqlite, filename: ./store.sqlite }
+jobs:
+  - name: bench
+    appName: ${APP_NAME}
+    source: { type: csv, path: ${JSON.stringify(file)} }
+    mapping: ${JSON.stringify(mapping)}
+`;
+  await writeFile(path.join(ctx.dir, "csv-whole.yaml"), config(sources.source));
+  await writeFile(path.join(ctx.dir, "csv-edited.yaml"), config(sources.edited));
+}
+
+async function latestRun(ctx: RunContext): Promise<RunRow | undefined> {
+  const store = await openStore({ client: "sqlite", filename: path.join(ctx.dir, "store.sqlite") }, { mustExist: true });
+  try {
+    return await store.latestRun();
+  } finally {
+    await store.close();
+  }
+}
+
+/** Counts that must match exactly; null when every one does. */
+function countProblems(run: RunRow | undefined, expected: Partial<RunCounts>): string | null {
+  if (!run) return "no run was recorded";
+  const wrong = (Object.keys(expected) as (keyof RunCounts)[]).filter((key) => run.counts[key] !== expected[key]);
+  if (run.status !== "success" || wrong.length > 0) {
+    return `run ${run.id} ended ${run.status}${run.error ? ` (${run.error})` : ""}; ${wrong.map((key) => `${key} ${run.counts[key]}, expected ${expected[key]}`).join("; ")}`;
+  }
+  return null;
+}
+
+/** How many rows a source has and how many its edited variant edits and removes. */
+export interface SourceShape {
+  rows: number;
+  editedRows: number;
+  removedRows: number;
+}
+
+export interface SyncSource {
+  source: string;
+  /** Writes the source, its edited variant and a config for each (files in ctx.dir). */
+  prepare(ctx: RunContext): Promise<void>;
+  configs: { whole: string; edited: string };
+  shape(ctx: RunContext): SourceShape;
+}
+
+/** `phonebook-sync sync` three times: into the empty PBX, again unchanged, then the edited source. */
+export function syncScenarios({ source, prepare, configs, shape }: SyncSource): Scenario[] {
+  const sync = (config: string) => (ctx: RunContext): Command => ({
+    args: [cli(ctx), "sync", "--config", path.join(ctx.dir, config), "--plain"],
+    env: { VOISPEED_TOKEN: ctx.emulator.token },
+  });
+  return [
+    {
+      role: "first sync",
+      source,
+      prepare,
+      command: sync(configs.whole),
+      check: async (ctx, run) => {
+        const { rows } = shape(ctx);
+        return exitedZero(run) ?? countProblems(await latestRun(ctx), { read: rows, inserted: rows, updated: 0, errors: 0, invalid: 0 });
+      },
+    },
+    {
+      role: "no-change sync",
+      source,
+      prepare,
+      command: sync(configs.whole),
+      check: async (ctx, run) => {
+        const { rows } = shape(ctx);
+        return exitedZero(run) ?? countProblems(await latestRun(ctx), { read: rows, unchanged: rows, inserted: 0, updated: 0, deleted: 0 });
+      },
+    },
+    {
+      role: "1% changed",
+      source,
+      prepare,
+      command: sync(configs.edited),
+      check: async (ctx, run) => {
+        const { rows, editedRows, removedRows } = shape(ctx);
+        const kept = rows - editedRows - removedRows;
+        return exitedZero(run) ?? countProblems(await latestRun(ctx), { read: rows - removedRows, unchanged: kept, inserted: 0, updated: editedRows, deleted: removedRows });
+      },
+    },
+  ];
+}
+
+/**
+ * Every row of the table, in the order they run (the sync scenarios build on each other). A new source goes
+ * here with its own baselines and appName; the end check (verify.ts) reads the generated CSV's contacts.
+ */
+export const SCENARIOS: readonly Scenario[] = [
+  csvBaseline("parse-only"),
+  csvBaseline("naive"),
+  ...syncScenarios({ source: "csv", prepare: writeCsvConfigs, configs: { whole: "csv-whole.yaml", edited: "csv-edited.yaml" }, shape: csvOf }),
+];
