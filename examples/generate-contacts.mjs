@@ -28,7 +28,7 @@ const COUNTRIES = {
     last: ["Rossi", "Bianchi", "D'Angelo", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Sant'Elia", "Lombardi", "Barbieri"],
     companies: ["{last} & Figli S.r.l.", "Officina {last} S.n.c.", "Studio Associato {last}, {last2} e Partners", 'Trattoria "Da {first}"', "{city} Impianti S.p.A.", "Fratelli {last} S.r.l.", "Società Agricola {last}"],
     cities: ["Macerata", "Roma", "Milano", "Ancona", "Torino", "Bologna", "Firenze", "Napoli", "Pesaro", "Civitanova Marche"],
-    landline: () => pick(["0733", "0721", "071", "06", "02", "011", "051", "055", "081"]).slice(1) + digits(6),
+    landline: () => pick(["0733", "0721", "071", "06", "02", "011", "051", "055", "081"]) + digits(6),
     mobile: () => pick(["333", "347", "320", "339", "366", "392"]) + digits(7),
     domain: "it",
   },
@@ -146,6 +146,10 @@ function typed(phone, code) {
   if (style < 0.5) return international;
   if (style < 0.6) return national.replace(" ", "/");
   if (style < 0.7) return national.replace(/ /g, code === "FR" ? "." : "-");
+  if (style < 0.78 && code === "IT" && / 0/.test(international)) {
+    // "+39 (0)733 ...": copied from the German habit; in Italy the 0 is part of the number, not a trunk prefix.
+    return international.replace(/^\+39 0/, "+39 (0)");
+  }
   if (style < 0.78 && !["IT", "US", "ES"].includes(code)) {
     // "+49 (0)30 ...": the trunk prefix in brackets, as Europeans write on business cards.
     return international.replace(/^(\+\d+) /, "$1 (0)");
@@ -175,6 +179,14 @@ function countryFor() {
 
 const HEADER = ["id", "first_name", "last_name", "company", "job_title", "phone", "mobile", "fax", "email", "country", "city", "status", "credit_limit", "sales_agent", "open_invoices", "last_order_date"];
 
+/** Names and companies as people key them into a CRM now and then: all capitals, all small, doubled spaces. */
+function messy(text, kind) {
+  const roll = random();
+  if (text === "" || roll >= 0.12) return text;
+  if (kind === "name") return roll < 0.05 ? text.toUpperCase() : roll < 0.09 ? text.toLowerCase() : ` ${text} `;
+  return roll < 0.06 ? text.replace(" ", "  ") : `${text} `;
+}
+
 function makeRow(index) {
   const code = countryFor();
   const c = COUNTRIES[code];
@@ -188,22 +200,24 @@ function makeRow(index) {
   const phone = random() < 0.9 ? typed(validNumber(code, c.landline), code) : "";
   const mobile = random() < 0.6 ? typed(validNumber(code, c.mobile), code) : "";
   const fax = random() < 0.25 ? typed(validNumber(code, c.landline), code) : "";
+  // A CRM contact without a number is of no use to the PBX: only the one bad row below has none.
+  const office = phone === "" && mobile === "" && fax === "" ? typed(validNumber(code, c.landline), code) : phone;
   const year = 2023 + Math.floor(random() * 3);
   const month = String(1 + Math.floor(random() * 12)).padStart(2, "0");
   const day = String(1 + Math.floor(random() * 28)).padStart(2, "0");
   return {
     id: String(FIRST_ID + index),
-    first_name: first,
-    last_name: last,
-    company,
+    first_name: messy(first, "name"),
+    last_name: messy(last, "name"),
+    company: messy(company, "company"),
     job_title: pick(JOB_TITLES),
-    phone,
+    phone: office,
     mobile,
     fax,
     email: random() < 0.85 ? `${ascii(first)}.${ascii(last)}@${slug}.example` : "",
     country: pick(c.labels),
     city,
-    status: random() < 0.15 ? "prospect" : "active",
+    status: random() < 0.15 ? "prospect" : pick(["active", "active", "active", "Active", "ACTIVE"]),
     credit_limit: random() < 0.8 ? (Math.floor(random() * 100) * 500).toFixed(2) : "",
     sales_agent: random() < 0.9 ? pick(AGENTS) : "",
     open_invoices: random() < 0.85 ? String(Math.floor(random() * 9)) : "",
@@ -213,24 +227,66 @@ function makeRow(index) {
 
 const rows = Array.from({ length: COUNT }, (_, i) => makeRow(i));
 
-// The deliberately bad rows, by position; examples/README.md says what a run reports for each.
-const at = (id) => rows.find((row) => row.id === String(id));
-at(1020).country = "IT";
-at(1020).phone = "0733 12"; // too short for an Italian number: kept as digits, with a warning
-at(1020).mobile = "347 1234567";
-at(1061).phone = "";
-at(1061).mobile = "";
-at(1061).fax = ""; // no number at all: skipped by the rule "no phone number"
-at(1076).status = "inactive";
-at(1141).status = "inactive";
-at(1100).country = "DE";
-at(1100).phone = "+49 30 12"; // too short for Germany: kept as digits, with a warning
-at(1100).mobile = "0171 2345678";
-at(1121).id = ""; // no id: the contact cannot be synchronized
-at(1151).id = "1011"; // the id of an earlier row: the second one is a duplicate
-at(1181).email = "anna.conti.example.it"; // no "@": the PBX warns about the e-mail address
+// The deliberately bad (and a few special) rows, by id; row 1001 is on line 2, so id N is on line N - 999.
+// examples/README.md says what a run reports for each; test/unit/mapping-examples.test.ts checks it.
+const at = (id) => {
+  const row = rows.find((r) => r.id === String(id));
+  if (!row) throw new Error(`no row ${id}`);
+  return row;
+};
+const set = (id, values) => Object.assign(at(id), values);
+
+// The row whose id 1151 repeats: it must itself reach the PBX, or 1151 would be no duplicate.
+set(1011, { status: "active", phone: "0733 232425", country: "Italia" });
+// An American number typed with 555, the exchange of films: no such area code, so its digits are kept, with a warning.
+set(1020, {
+  first_name: "Mary", last_name: "Johnson", company: "Johnson Industries, Inc.", city: "Chicago", country: "USA",
+  phone: "(555) 123-4567", mobile: "(312) 555-0148", fax: "", email: "mary.johnson@johnsonindustries.example", status: "active",
+});
+// Not a number at all: the office number is left out, with a warning; the mobile is sent.
+set(1045, {
+  first_name: "Paolo", last_name: "Lombardi", company: "Officina Lombardi S.n.c.", city: "Pesaro", country: "IT",
+  phone: "n/a", mobile: "339 1234567", fax: "", email: "paolo.lombardi@officinalombardi.example", status: "active",
+});
+// No number at all: skipped by the mapping's rule "no phone number".
+set(1061, { phone: "", mobile: "", fax: "" });
+// Customers marked inactive (in the spellings CRMs use): skipped by the mapping's status rule.
+set(1076, { status: "inactive" });
+set(1141, { status: "INACTIVE " });
+// Too short for Germany: kept as the digits "+493012", with a warning.
+set(1100, {
+  first_name: "Stefan", last_name: "Becker", company: "Bäckerei Becker", city: "Berlin", country: "DE",
+  phone: "+49 30 12", mobile: "0171 2345678", fax: "", email: "stefan.becker@baeckereibecker.example", status: "active",
+});
+// An extension typed after the number: the number is sent without it, with a warning.
+set(1112, { country: "IT", phone: "0733 123456 int. 12", status: "active" });
+// No id: the contact cannot be synchronized (invalid).
+set(1121, { id: "" });
+// An internal extension: passed through untouched, no warning.
+set(1130, {
+  first_name: "", last_name: "", company: "Centralino (interno)", job_title: "", phone: "200", mobile: "", fax: "",
+  email: "", country: "IT", city: "Macerata", status: "active", credit_limit: "", sales_agent: "", open_invoices: "", last_order_date: "",
+});
+// The id of an earlier row: reported as a duplicate and not sent.
+set(1151, { id: "1011" });
+// A credit limit that is not a number: shown as typed in ext_info, with a warning.
+set(1166, { credit_limit: "n.d.", status: "active" });
+// No name, surname or company: skipped by the mapping's rule "no name".
+set(1185, { first_name: "", last_name: "", company: "", status: "active", phone: "06 4567 8901", mobile: "", fax: "", email: "", country: "IT", city: "Roma" });
 const SHORT_ROW = "1038"; // one field too few
 const LONG_ROW = "1089"; // one field too many
+// A company that opens a quote and never closes it: the row is reported and the line after it is read on its own.
+const UNCLOSED_ROW = "1199";
+set(1199, {
+  first_name: "Luca", last_name: "Mancini", company: "Fratelli Mancini S.r.l.", job_title: "Owner", phone: "0733 654321",
+  mobile: "", fax: "", email: "luca.mancini@fratellimancini.example", country: "IT", city: "Macerata", status: "active",
+  credit_limit: "3500.00", sales_agent: "Laura Fontana", open_invoices: "4", last_order_date: "",
+});
+set(1200, {
+  first_name: "Chiara", last_name: "Ricci", company: "Fratelli Ricci S.r.l.", job_title: "Buyer", phone: "071 2345678",
+  mobile: "347 765 4321", fax: "", email: "chiara.ricci@fratelliricci.example", country: "IT", city: "Ancona", status: "active",
+  credit_limit: "7500.00", sales_agent: "Laura Fontana", open_invoices: "2", last_order_date: "2025-10-03",
+});
 
 function csvField(value) {
   return /[",\n\r]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
@@ -241,7 +297,11 @@ for (const row of rows) {
   const values = HEADER.map((key) => csvField(row[key]));
   if (row.id === SHORT_ROW) values.pop();
   if (row.id === LONG_ROW) values.push("EXTRA");
+  if (row.id === UNCLOSED_ROW) values[HEADER.indexOf("company")] = `"${row.company.replace(/"/g, "")}`;
   lines.push(values.join(","));
 }
+// The unclosed quote must find no quote after it, or a reader would take the lines between as one multi-line value.
+const unclosedAt = lines.findIndex((line) => line.startsWith(`${UNCLOSED_ROW},`));
+if (lines.slice(unclosedAt + 1).some((line) => line.includes('"'))) throw new Error("a quote follows the unclosed quote; change the rows after it");
 writeFileSync(OUT, `${lines.join("\n")}\n`, "utf8");
 console.log(`wrote ${rows.length} rows to ${path.relative(process.cwd(), OUT)}`);
