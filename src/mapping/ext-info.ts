@@ -40,9 +40,11 @@ function compileEntry(entry: ExtInfoSpec, path: (string | number)[], ctx: Compil
   const format = compileFormat(entry.format);
   const caption = entry.caption;
   const raw = entry.from ? compileRawColumns(entry.from) : (fields: Fields): unknown => text(fields);
+  // An empty value is not formatted, but still goes through the transforms: a `default` must apply here too.
+  const empty = transform ? transform("") : "";
   return (fields, warnings) => {
     const value = raw(fields);
-    if (value === undefined || toText(value) === "") return "";
+    if (value === undefined || toText(value) === "") return empty;
     const formatted = format(value, caption, warnings);
     return transform ? transform(formatted) : formatted;
   };
