@@ -43,8 +43,14 @@ function compileOne(spec: TransformSpec, path: YamlPath, ctx: CompileContext): T
   }
   if (spec.truncate !== undefined) {
     const max = spec.truncate;
-    // Cut on code points, not UTF-16 units, so an emoji or a rare CJK character is never split in half.
-    return (text) => (text.length <= max ? text : Array.from(text).slice(0, max).join("").trimEnd());
+    // Counted in UTF-16 units, as the PBX contact's limits are (src/pbx/contact.ts), so `{ truncate: 255 }`
+    // always fits; a cut that would split an emoji or a rare CJK character in half moves back one unit.
+    return (text) => {
+      if (text.length <= max) return text;
+      const last = text.charCodeAt(max - 1);
+      const end = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
+      return text.slice(0, end).trimEnd();
+    };
   }
   if (spec.prefix !== undefined) {
     const prefix = spec.prefix;
