@@ -25,6 +25,14 @@ const KNOWN_KEYS = [
   ...["pattern", "with", ...TEXT_FIELDS, ...NUMBER_FIELDS, ...TRANSFORM_NAMES],
 ];
 
+/** What to write for a required key that is missing; other keys get a plain "required". */
+const REQUIRED: Readonly<Record<string, string>> = {
+  version: "write version: 1",
+  externalId: "the column with the source's own id (externalId: id), or { hash: [columns] } for an export without one",
+  defaultCountry: "the country of numbers typed without +/00, e.g. defaultCountry: IT",
+  caption: "the caption the operator sees beside the value",
+};
+
 /** zod issues (parsed with `reportInput`) as problems a person can act on. */
 export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], prefix: YamlPath = []): MappingProblem[] {
   const out: MappingProblem[] = [];
@@ -33,6 +41,12 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], prefix: 
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === "custom" && withUnknownKeys.has(issue.path.join("\u0000"))) continue;
+    // A key left out fails its type or enum check with nothing as the input: say that it is required.
+    const key = path[path.length - 1];
+    if ((issue.code === "invalid_type" || issue.code === "invalid_value") && issue.input === undefined && typeof key === "string") {
+      out.push({ path, message: `required: ${REQUIRED[key] ?? "this key must be given"}` });
+      continue;
+    }
     switch (issue.code) {
       case "unrecognized_keys":
         for (const key of issue.keys) {
