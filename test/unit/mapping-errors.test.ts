@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { isSyncError, type SyncError } from "../../src/errors.js";
 import { compileMapping, loadMapping } from "../../src/mapping/index.js";
 import { tempDir } from "../helpers/temp.js";
-import { MAPPING_FILE, refusal } from "./mapping-helpers.js";
+import { compile, MAPPING_FILE, refusal } from "./mapping-helpers.js";
 
 const GOOD = `version: 1
 externalId: id
@@ -58,11 +58,11 @@ describe("a mapping that reads a column the source lacks", () => {
 
   it("accepts a missing column listed under optionalColumns", () => {
     const text = `${GOOD.replace("numoffice: phone", "numoffice: phone\n  numfax: telefax")}optionalColumns: [telefax]\n`;
-    expect(() => refusal(text, { columns: COLUMNS })).toThrow("expected the mapping to be refused");
+    expect(compile(text, { columns: COLUMNS }).columns).toContain("telefax");
   });
 
   it("is not checked when the source cannot tell its columns before reading", () => {
-    expect(() => refusal(GOOD.replace("surname: last_name", "surname: lastname"))).toThrow("expected the mapping to be refused");
+    expect(compile(GOOD.replace("surname: last_name", "surname: lastname")).columns).toContain("lastname");
   });
 });
 
