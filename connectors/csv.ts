@@ -169,13 +169,24 @@ function isBlank(row: CsvRow): boolean {
 
 function toItem(row: CsvRow, header: readonly string[], name: string): SourceItem {
   const ref = `line ${row.line}`;
-  if (row.problem) return { kind: "problem", ref, code: "SOURCE_CSV_PARSE", message: `${name}:${row.line}: ${describeProblem(row.problem, header)}` };
+  // Broken rows are one line each (the reader re-reads what a bad quote swallowed), so what was read of
+  // them goes along: the sync recognises the contact in it and never takes it for vanished.
+  const seen = row.fields.length > 0 ? { fields: byColumn(header, row.fields) } : {};
+  if (row.problem) return { kind: "problem", ref, code: "SOURCE_CSV_PARSE", message: `${name}:${row.line}: ${describeProblem(row.problem, header)}`, ...seen };
   if (row.fields.length !== header.length) {
     // A short row is not padded: its values would sit under the wrong columns and reach the PBX that way.
     const count = `${row.fields.length} field${row.fields.length === 1 ? "" : "s"}`;
-    return { kind: "problem", ref, code: "SOURCE_CSV_PARSE", message: `${name}:${row.line}: row has ${count}, the header has ${header.length}` };
+    return { kind: "problem", ref, code: "SOURCE_CSV_PARSE", message: `${name}:${row.line}: row has ${count}, the header has ${header.length}`, ...seen };
   }
-  return { kind: "record", ref, fields: Object.fromEntries(header.map((column, i) => [column, row.fields[i] ?? ""])) };
+  return { kind: "record", ref, fields: byColumn(header, row.fields) };
+}
+
+/** A row's values under the header's names; of a longer row, the extra values go under "#17", "#18"... */
+function byColumn(header: readonly string[], fields: readonly string[]): Record<string, string> {
+  // fromEntries defines own properties: a column named "__proto__" stays a plain field.
+  const entries = header.map((column, i) => [column, fields[i] ?? ""]);
+  for (let i = header.length; i < fields.length; i++) entries.push([`#${i + 1}`, fields[i] ?? ""]);
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function describeProblem(problem: RowProblem, header: readonly string[]): string {

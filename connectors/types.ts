@@ -16,6 +16,12 @@ export interface SourceProblem {
   ref: string;
   code: ErrorCode;
   message: string;
+  /**
+   * What could still be read of the broken record, by column; values may sit under the wrong columns.
+   * Only used to recognise a contact already on the PBX, so that a broken record never makes it look
+   * vanished. Left out when the record's extent is unknown (then it may hide any contact).
+   */
+  fields?: Readonly<Record<string, unknown>>;
 }
 
 export type SourceItem = SourceRecord | SourceProblem;

@@ -8,6 +8,7 @@ import { createLogger } from "../logger.js";
 import { openStore, type Outcome } from "../store/index.js";
 import { action, EXIT } from "./exit.js";
 import { packageRoot } from "./package-root.js";
+import { displayPath } from "./display-path.js";
 import { createProgressRenderer } from "./progress.js";
 import { runSync } from "./sync-runner.js";
 
@@ -18,8 +19,9 @@ export function demoCommand(): Command {
     .description("Sync examples/contacts.csv into the embedded PBX emulator and print the report (what `npm start` runs).")
     .option("--data <dir>", "where the demo keeps its SQLite store and the emulator's phonebook", "data")
     .option("--dry-run", "plan only: what a sync would insert, update and delete now, without doing it")
+    .option("--full", "push every contact again, whatever the stored state says")
     .action(
-      action(async (flags: { data: string; dryRun?: boolean }) => {
+      action(async (flags: { data: string; dryRun?: boolean; full?: boolean }) => {
         const root = packageRoot();
         const config = await loadConfig(path.join(root, "examples", "demo.yaml"), {
           env: { ...process.env, VOISPEED_TOKEN: process.env["VOISPEED_TOKEN"] ?? "demo-token" },
@@ -29,13 +31,14 @@ export function demoCommand(): Command {
         config.store = { client: "sqlite", filename: path.join(dataDir, "phonebook-sync.sqlite") };
         config.pbx.embedded = { ...config.pbx.embedded, dbFile: path.join(dataDir, "demo-pbx.sqlite") };
         const out = process.stdout;
-        const storeArg = path.relative(process.cwd(), config.store.filename);
-        out.write(`Syncing ${path.relative(process.cwd(), path.join(root, "examples", "contacts.csv"))} into the embedded PBX emulator...\n`);
+        const storeArg = displayPath(config.store.filename);
+        out.write(`Syncing ${displayPath(path.join(root, "examples", "contacts.csv"))} into the embedded PBX emulator...\n`);
         const [summary] = await runSync(config, {
           trigger: "demo",
           logger: createLogger({ level: "warn" }),
           progress: () => createProgressRenderer(),
           ...(flags.dryRun ? { dryRun: true, plan: () => textPlan(process.stdout) } : {}),
+          ...(flags.full ? { full: true } : {}),
           reportHint: (runId) => `phonebook-sync reports show ${runId} --store ${storeArg}`,
         });
         if (!summary || summary.runId === null) return EXIT.success;
@@ -57,7 +60,9 @@ export function demoCommand(): Command {
           `\nReport database: ${config.store.filename}\n` +
             `  phonebook-sync reports show ${summary.runId} --store ${storeArg}\n` +
             `  phonebook-sync reports export ${summary.runId} --format csv --store ${storeArg} > report.csv\n` +
-            "Run `npm start` again: the same contacts come back as updates, never duplicates.\n",
+            "Run `npm start` again: nothing changed, so nothing is sent. Edit or delete a row in examples/contacts.csv\n" +
+            "and only that contact is pushed or deleted (`npm start -- --dry-run` shows the plan first;\n" +
+            "`npm start -- --full` pushes every contact again, as updates, never duplicates).\n",
         );
         // The example has bad rows on purpose: a partial run is the expected demo.
         return summary.status === "failed" ? EXIT.failed : EXIT.success;

@@ -17,6 +17,14 @@ if (!`${process.execArgv.join(" ")} ${process.env["NODE_OPTIONS"] ?? ""}`.includ
   v8.setFlagsFromString("--heap-growing-percent=50");
 }
 
+// `phonebook-sync reports show 3 | head` closes the pipe early: stop printing, but let the work finish
+// (a sync still records its run) instead of dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+  });
+}
+
 const program = new Command("phonebook-sync")
   .description("Keep a VOIspeed PBX phonebook in step with your CRM: CSV, SQL and REST sources, mapping rules, per-contact reports.")
   .version("0.1.0")

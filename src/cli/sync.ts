@@ -1,11 +1,11 @@
 // `phonebook-sync sync`: one run of the configured jobs, with a progress bar and a summary.
-import path from "node:path";
 import { SyncError } from "../errors.js";
 import { noProgress } from "../sync/progress.js";
 import { jsonPlan, textPlan } from "./plan-output.js";
 import { Command, Option } from "commander";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logger.js";
+import { displayPath } from "./display-path.js";
 import { action } from "./exit.js";
 import { createProgressRenderer } from "./progress.js";
 import { abortOnSignals } from "./signals.js";
@@ -68,7 +68,7 @@ Examples:
             logger,
             signal: interrupt.signal,
             progress: () => (json ? noProgress : createProgressRenderer({ plain: flags.plain === true })),
-            reportHint: (runId) => `phonebook-sync reports show ${runId} --config ${path.relative(process.cwd(), config.file) || config.file}`,
+            reportHint: (runId) => `phonebook-sync reports show ${runId} --config ${displayPath(config.file)}`,
           });
           return exitCodeOf(summaries);
         } finally {

@@ -6,7 +6,7 @@ import { checkContact } from "./check.js";
 import { CompileContext } from "./context.js";
 import { resolveCountry } from "./countries.js";
 import { compileExtInfo } from "./ext-info.js";
-import { compileExternalId } from "./external-id.js";
+import { compileExternalId, possibleIdsOf } from "./external-id.js";
 import type { LoadedMapping } from "./load.js";
 import { compileNumbers, emptySlots } from "./numbers.js";
 import { compileSkipRules, firstSkip, type BuiltContact } from "./skip.js";
@@ -41,6 +41,8 @@ export interface CompiledMapping {
    * sync finds a record's state with it before deciding whether the record needs mapping at all.
    */
   externalIdOf(fields: Fields): string;
+  /** The ids a broken record may have (its values may sit under the wrong columns); null when they cannot be told. */
+  possibleIdsOf(fields: Fields): string[] | null;
   /** Maps one record; `ref` locates it (CSV line...) and is kept for callers' messages. */
   apply(fields: Fields, ref: string): MapResult;
 }
@@ -121,6 +123,7 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
     columns: ctx.columns,
     appName,
     externalIdOf: (fields) => externalId.read(fields),
+    possibleIdsOf: (fields) => possibleIdsOf(externalId, fields),
     apply(fields) {
       const warnings: string[] = [];
       rowFields = fields;

@@ -9,6 +9,8 @@ export interface ExternalIdPlan {
   read: Getter;
   /** Why the id came out empty, for the "invalid" result: names the columns it reads. */
   emptyMessage: string;
+  /** The one column the id reads, when it reads exactly one and is not a hash: then a broken record's id can be guessed. */
+  singleColumn?: string;
 }
 
 const SPACE_RUNS = /\s+/g;
@@ -38,7 +40,22 @@ export function compileExternalId(spec: ExternalIdSpec, ctx: CompileContext): Ex
     columns.length === 0
       ? "uc_external_id: empty"
       : `uc_external_id: empty, because ${listColumns(columns)} ${columns.length === 1 ? "is" : "are all"} empty`;
-  return { read, emptyMessage };
+  const single = columns.length === 1 && columns[0] !== undefined ? { singleColumn: columns[0] } : {};
+  return { read, emptyMessage, ...single };
+}
+
+/**
+ * The ids a broken record (a row with too few or too many fields, a bad quote) may have, or null when they
+ * cannot be told. Its values may sit under the wrong columns, but with a one-column id the true id is made
+ * from one of its values: every value is tried in the id column. A hash of several columns cannot be guessed.
+ */
+export function possibleIdsOf(plan: ExternalIdPlan, fields: Readonly<Record<string, unknown>>): string[] | null {
+  const column = plan.singleColumn;
+  if (column === undefined) return null;
+  const ids = new Set([plan.read(fields)]);
+  for (const value of Object.values(fields)) ids.add(plan.read({ ...fields, [column]: value }));
+  ids.delete("");
+  return [...ids];
 }
 
 function listColumns(columns: readonly string[]): string {

@@ -17,7 +17,7 @@ export interface DeletionFacts {
   /** Of those, how many the source yielded in this run. */
   seenInState: number;
   recordsRead: number;
-  /** Records the source could not read (unknown identity): any of them might be a contact in state. */
+  /** Broken records whose id cannot be told: any of them might be a contact in state. */
   sourceProblems: number;
   /** Set when the source could not be read to the end. */
   readFailure: string | null;
@@ -36,7 +36,9 @@ export function planDeletions(facts: DeletionFacts, settings: JobConfig["deletio
   if (!settings.enabled || candidates === 0) return { candidates: 0, guard: null };
   if (facts.readFailure !== null) return held(`the source was not read to the end (${facts.readFailure}), so ${candidates} contacts only look vanished`);
   if (facts.sourceProblems > 0) {
-    return held(`${facts.sourceProblems} source records could not be read; any of them may be one of the ${candidates} contacts that look vanished (fix them, see the report)`);
+    return held(
+      `${facts.sourceProblems} source records could not be read far enough to tell their id; any of them may be one of the ${candidates} contacts that look vanished (fix them, see the report)`,
+    );
   }
   if (facts.recordsRead === 0) return held(`the source yielded 0 records while ${facts.stateBefore} contacts of this job are on the PBX`);
   if (settings.maxDeletes !== undefined && candidates > settings.maxDeletes) {

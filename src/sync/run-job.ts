@@ -10,6 +10,7 @@ import type { PbxClient } from "../pbx/index.js";
 import type { RunCounts, RunStatus, Store } from "../store/index.js";
 import { countState, lookupState, type StateScope } from "../store/state.js";
 import { Batcher, type Batch } from "./batcher.js";
+import { BrokenRecordKeeper } from "./broken-records.js";
 import { classifyChunk, type Classified, type ClassifyContext } from "./classify.js";
 import { confirmBatch, failBatch } from "./confirm.js";
 import { emptyCounts, statusOf } from "./counts.js";
@@ -176,6 +177,7 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
     seenInState: 0,
     lookup: (ids) => lookupState(store.knex, scope, ids),
   };
+  const keeper = new BrokenRecordKeeper(mapping, (ids) => lookupState(store.knex, scope, ids));
   const flushChunk = async (): Promise<void> => {
     const records = chunk;
     chunk = [];
@@ -193,9 +195,12 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
       if (stopped || options.signal?.aborted) break;
       if (item.kind === "problem") {
         counts.invalid++;
-        sourceProblems++;
-        await writer.add([{ ref: item.ref, appName: job.appName, externalId: null, outcome: "invalid", info: item.message }]);
-        options.plan?.entry({ class: "invalid", ref: item.ref, externalId: null, name: "", info: item.message });
+        const known = await keeper.recognise(item);
+        if (known === null) sourceProblems++;
+        const info = known && known.length > 0 ? `${item.message} (kept on the PBX: ${known.join(", ")})` : item.message;
+        const externalId = known?.length === 1 ? (known[0] ?? null) : null;
+        await writer.add([{ ref: item.ref, appName: job.appName, externalId, outcome: "invalid", info }]);
+        options.plan?.entry({ class: "invalid", ref: item.ref, externalId, name: "", info });
         continue;
       }
       counts.read++;
@@ -213,6 +218,7 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   if (!dryRun) for (const batch of batcher.flush()) await pool.submit(() => send(batch));
   await pool.drain();
   await writer.flush();
+  classifyContext.seenInState += keeper.markSeen(seen);
 
   if (options.signal?.aborted) readFailure ??= "interrupted before the source was read to the end";
   const deletion = planDeletions({ stateBefore, seenInState: classifyContext.seenInState, recordsRead: counts.read, sourceProblems, readFailure }, job.deletions, options.allowMassDelete === true);

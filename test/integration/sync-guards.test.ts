@@ -13,7 +13,8 @@ beforeEach(async () => {
   env.emulator.phonebook.clear();
   await env.writeMapping(MAPPING);
   await env.writeSource(rows(20));
-  await env.sync({ full: true });
+  // Mass deletes allowed here: a test that changed the ids leaves other contacts in state.
+  await env.sync({ full: true, allowMassDelete: true });
 });
 
 function deletesSince(from: number): number {
@@ -52,14 +53,35 @@ describe("deletion guards", () => {
     expect(env.emulator.phonebook.find("CRM", "1")?.company).toBe("Changed Before The Cut");
   });
 
-  it("aborts the deletions when records could not be read, since any of them may be a vanished contact", async () => {
+  it("keeps the contact of a broken row whose id can still be read, and deletes the one that vanished", async () => {
     const lines = rows(20).filter((_, i) => i !== 4);
     lines[2] = '3,Name 3,"Unclosed quote,0733 100003,30';
+    lines[6] = "8,Name 8,Company 8,extra,0733 100008,80";
     await env.writeSource(lines);
     const { summary } = await env.sync();
+    expect(summary.status).toBe("partial");
+    expect(summary.counts).toMatchObject({ invalid: 2, deleted: 1, unchanged: 17 });
+    expect(env.emulator.phonebook.find("CRM", "5")).toBeUndefined();
+    expect(env.emulator.phonebook.find("CRM", "3")).toBeDefined();
+    expect(env.emulator.phonebook.find("CRM", "8")).toBeDefined();
+    const { rows: report } = await env.latest();
+    expect(report.find((r) => r.ref === "line 4")).toMatchObject({ outcome: "invalid", externalId: "3" });
+    expect(report.find((r) => r.ref === "line 4")?.info).toMatch(/unclosed quote in field "company" \(kept on the PBX: 3\)/);
+    expect(report.find((r) => r.ref === "line 8")?.info).toMatch(/row has 6 fields, the header has 5 \(kept on the PBX: 8\)/);
+  });
+
+  it("aborts the deletions when a broken row's id cannot be told, since it may be any vanished contact", async () => {
+    const hashed = MAPPING.replace("externalId: id", "externalId: { hash: [name, company] }");
+    await env.writeMapping(hashed);
+    await env.sync({ full: true, allowMassDelete: true }); // the contacts under their hashed ids
+    const lines = rows(20).filter((_, i) => i !== 4);
+    lines[2] = "3,Name 3,Company 3,extra,0733 100003,30";
+    await env.writeSource(lines);
+    const before = env.emulator.requestLog.length;
+    const { summary } = await env.sync();
     expect(summary.status).toBe("aborted");
-    expect(summary.error).toMatch(/\d+ source records could not be read/);
-    expect(env.emulator.phonebook.count()).toBe(20);
+    expect(summary.error).toMatch(/1 source records could not be read far enough to tell their id; any of them may be one of the 2 contacts that look vanished/);
+    expect(deletesSince(before)).toBe(0);
   });
 
   it("aborts over maxDeleteRatio, naming the numbers, and lets --allow-mass-delete through", async () => {

@@ -46,6 +46,26 @@ describe("the external id", () => {
     expect(compile(BODY).externalIdOf({ ...ROW, id: "" })).toBe("");
   });
 });
+describe("the ids a broken record may have", () => {
+  it("tries every value of the row in a one-column id, since the values may sit under the wrong columns", () => {
+    const mapping = compile(`externalId: id\n${BODY}`);
+    // A row with a field too many before the id column: the id moved into "first".
+    expect(mapping.possibleIdsOf({ id: "x", first: "1042", last: "Rossi", company: "" })?.sort()).toEqual(["1042", "Rossi", "x"]);
+  });
+
+  it("applies the id's template and transforms to each guess, and drops empty ones", () => {
+    const mapping = compile(`externalId: { from: code, transform: [upper] }\n${BODY}`);
+    expect(mapping.possibleIdsOf({ code: "c-42", first: "", last: "b" })?.sort()).toEqual(["B", "C-42"]);
+    const prefixed = compile(`externalId: "crm-{id}"\n${BODY}`);
+    expect(prefixed.possibleIdsOf({ id: "7", first: "8", last: "" })?.sort()).toEqual(["crm-7", "crm-8"]);
+  });
+
+  it("cannot tell the ids of a hash or of several columns", () => {
+    expect(compile(`externalId: { hash: [first, last] }\n${BODY}`).possibleIdsOf({ first: "a", last: "b" })).toBeNull();
+    expect(compile(`externalId: "{branch}-{id}"\n${BODY}`).possibleIdsOf({ branch: "MC", id: "1" })).toBeNull();
+  });
+});
+
 
 describe("the app name", () => {
   it("is the job's by default", () => {
