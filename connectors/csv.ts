@@ -183,10 +183,16 @@ function toItem(row: CsvRow, header: readonly string[], name: string): SourceIte
 
 /** A row's values under the header's names; of a longer row, the extra values go under "#17", "#18"... */
 function byColumn(header: readonly string[], fields: readonly string[]): Record<string, string> {
-  // fromEntries defines own properties: a column named "__proto__" stays a plain field.
-  const entries = header.map((column, i) => [column, fields[i] ?? ""]);
-  for (let i = header.length; i < fields.length; i++) entries.push([`#${i + 1}`, fields[i] ?? ""]);
-  return Object.fromEntries(entries) as Record<string, string>;
+  const record: Record<string, string> = {};
+  for (let i = 0; i < header.length; i++) put(record, header[i] ?? "", fields[i] ?? "");
+  for (let i = header.length; i < fields.length; i++) put(record, `#${i + 1}`, fields[i] ?? "");
+  return record;
+}
+
+/** A plain assignment (the fast path, once per cell), except for "__proto__", which must stay a plain field. */
+function put(record: Record<string, string>, column: string, value: string): void {
+  if (column === "__proto__") Object.defineProperty(record, column, { value, enumerable: true, writable: true, configurable: true });
+  else record[column] = value;
 }
 
 function describeProblem(problem: RowProblem, header: readonly string[]): string {

@@ -85,7 +85,12 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
 
   const parsed = configSchema.safeParse(interpolated.value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) add(issue.path as (string | number)[], issueMessage(issue), issueLine(issue, lineOf));
+    // A value left empty by a missing variable is already reported as such: one problem, not two.
+    const unset = new Set(interpolated.problems.map((problem) => formatPath(problem.path)));
+    for (const issue of parsed.error.issues) {
+      const where = issue.path as (string | number)[];
+      if (!unset.has(formatPath(where))) add(where, issueMessage(issue), issueLine(issue, lineOf));
+    }
     // The sources' own options are checked too, so that one pass lists every problem.
     const jobs = (interpolated.value as { jobs?: unknown }).jobs;
     if (Array.isArray(jobs)) jobs.forEach((job: unknown, index) => checkSource(job, ["jobs", index], add, lineOf));

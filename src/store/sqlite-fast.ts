@@ -3,6 +3,7 @@ import type { Knex } from "knex";
 
 interface Statement {
   run(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
 }
 interface RawSqlite {
   prepare(sql: string): Statement;
@@ -22,6 +23,30 @@ export function isBetterSqlite(db: Knex | Knex.Transaction): boolean {
  */
 export async function runEach(trx: Knex.Transaction, sql: string, rows: Iterable<readonly unknown[]>): Promise<void> {
   const connection = (await (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection()) as RawSqlite;
+  const statement = prepared(connection, sql);
+  for (const params of rows) statement.run(...params);
+}
+
+interface PoolClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/**
+ * A read through a cached prepared statement on a pooled connection: the state lookups of a no-change run
+ * are one per 500 records, and knex's query building and preparing each one anew cost more than the read.
+ */
+export async function allRows(db: Knex, sql: string, params: readonly unknown[]): Promise<unknown[]> {
+  const client = db.client as PoolClient;
+  const connection = (await client.acquireConnection()) as RawSqlite;
+  try {
+    return prepared(connection, sql).all(...params);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+function prepared(connection: RawSqlite, sql: string): Statement {
   let cache = statements.get(connection);
   if (!cache) {
     cache = new Map();
@@ -32,5 +57,5 @@ export async function runEach(trx: Knex.Transaction, sql: string, rows: Iterable
     statement = connection.prepare(sql);
     cache.set(sql, statement);
   }
-  for (const params of rows) statement.run(...params);
+  return statement;
 }

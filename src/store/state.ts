@@ -1,6 +1,6 @@
 // Queries on `contact_state`: batched lookups by external id, confirmed upserts and deletions, keyset walks.
 import type { Knex } from "knex";
-import { isBetterSqlite, runEach } from "./sqlite-fast.js";
+import { allRows, isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
 
 /** Whose state: one PBX (by the hash of its printable endpoint) and one uc_app_name. */
@@ -27,14 +27,37 @@ function scope(db: Knex | Knex.Transaction, where: StateScope) {
   return db(STATE_TABLE).where({ pbx_key: where.pbxKey, app_name: clip(where.appName, SIZES.appName) });
 }
 
+const LOOKUP_COLUMNS = ["external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id"] as const;
+
+/** The lookup's SQL for n ids (the same text for the same n, so its prepared statement is reused). */
+function lookupSql(n: number): string {
+  return `select ${LOOKUP_COLUMNS.join(", ")} from ${STATE_TABLE} where pbx_key = ? and app_name = ? and external_id in (${new Array<string>(n).fill("?").join(", ")})`;
+}
+
+/** Statement sizes: a chunk is padded up to one of these, so a run prepares at most four lookups. */
+const BUCKETS = [1, 8, 64, LOOKUP_CHUNK];
+
+function bucketOf(n: number): number {
+  return BUCKETS.find((size) => size >= n) ?? n;
+}
+
+/** The ids repeated up to their bucket's size: a repeated id in IN (...) matches nothing more. */
+function padded(ids: readonly string[]): readonly string[] {
+  const size = bucketOf(ids.length);
+  if (size === ids.length || ids.length === 0) return ids;
+  return [...ids, ...new Array<string>(size - ids.length).fill(ids[0] ?? "")];
+}
+
 /** The state of these external ids, one query per LOOKUP_CHUNK ids; ids without state are absent. */
 export async function lookupState(db: Knex, where: StateScope, ids: readonly string[]): Promise<Map<string, ContactState>> {
   const found = new Map<string, ContactState>();
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
     const chunk = ids.slice(i, i + LOOKUP_CHUNK);
-    const rows = (await scope(db, where)
-      .whereIn("external_id", chunk)
-      .select("external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id")) as Array<Record<string, unknown>>;
+    const rows = (
+      isBetterSqlite(db)
+        ? await allRows(db, lookupSql(bucketOf(chunk.length)), [where.pbxKey, clip(where.appName, SIZES.appName), ...padded(chunk)])
+        : await scope(db, where).whereIn("external_id", chunk).select(...LOOKUP_COLUMNS)
+    ) as Array<Record<string, unknown>>;
     for (const row of rows) {
       const externalId = String(row["external_id"]);
       found.set(externalId, {

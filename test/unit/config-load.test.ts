@@ -54,6 +54,9 @@ describe("configuration loading", () => {
     const error = problemsOf(VALID, {});
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toContain(`${FILE}:4: pbx.token: environment variable VOISPEED_TOKEN is not set`);
+    // Said once: not also as "pbx.token is empty".
+    expect(error.message).toContain("has 1 problem:");
+    expect(error.message).not.toContain("pbx.token is empty");
   });
 
   it("lists every problem at once, each with its YAML path and line", () => {

@@ -1,0 +1,85 @@
+// The contact state (what the PBX confirmed, per PBX and app name), written once and run against every database client.
+import { afterEach, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/index.js";
+import {
+  LOOKUP_CHUNK,
+  countState,
+  deleteState,
+  iterateStateIds,
+  lookupState,
+  refreshSourceHashes,
+  upsertState,
+  type StateScope,
+  type StateUpsert,
+} from "../../src/store/state.js";
+import type { StoreSuiteSetup } from "./store-suite.js";
+
+const CRM: StateScope = { pbxKey: "a".repeat(40), appName: "CRM" };
+const OTHER_APP: StateScope = { pbxKey: "a".repeat(40), appName: "ERP" };
+const OTHER_PBX: StateScope = { pbxKey: "b".repeat(40), appName: "CRM" };
+
+function state(id: string, hash = "c"): StateUpsert {
+  return { externalId: id, pbxId: `pbx-${id}`, contactHash: hash.repeat(40).slice(0, 40), sourceHash: `s-${id}` };
+}
+
+export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
+  describe(`contact state on ${name}`, () => {
+    let store: Store | undefined;
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    async function seeded(ids: readonly string[]): Promise<Store> {
+      store = await openStore(await setup.makeOptions());
+      const runId = await store.createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
+      await store.knex.transaction(async (trx) => {
+        await upsertState(trx, CRM, runId, ids.map((id) => state(id)));
+        await upsertState(trx, OTHER_APP, runId, ids.map((id) => state(id, "e")));
+        await upsertState(trx, OTHER_PBX, runId, ids.map((id) => state(id, "f")));
+      });
+      return store;
+    }
+
+    it("finds the state of any number of ids in one scope, and nothing of the ids it does not hold", async () => {
+      const ids = Array.from({ length: 1200 }, (_, i) => `id-${i}`);
+      const db = (await seeded(ids)).knex;
+      for (const count of [0, 1, 2, 8, 9, 64, 65, LOOKUP_CHUNK, LOOKUP_CHUNK + 1, 1200]) {
+        const asked = [...ids.slice(0, count), "missing-1", "missing-2"];
+        const found = await lookupState(db, CRM, asked);
+        expect([...found.keys()].sort()).toEqual(ids.slice(0, count).sort());
+      }
+      const one = await lookupState(db, CRM, ["id-7", "id-7", "nope"]);
+      expect([...one.values()]).toEqual([{ externalId: "id-7", pbxId: "pbx-id-7", contactHash: "c".repeat(40), sourceHash: "s-id-7", lastRunId: expect.any(Number) }]);
+      expect((await lookupState(db, OTHER_APP, ["id-7"])).get("id-7")?.contactHash).toBe("e".repeat(40));
+      expect((await lookupState(db, OTHER_PBX, ["id-7"])).get("id-7")?.contactHash).toBe("f".repeat(40));
+      expect((await lookupState(db, { pbxKey: CRM.pbxKey, appName: "NONE" }, ["id-7"])).size).toBe(0);
+    });
+
+    it("counts, walks in id order, refreshes source hashes and deletes, each within its own scope", async () => {
+      const ids = Array.from({ length: 2500 }, (_, i) => `k${String(i).padStart(5, "0")}`);
+      const db = (await seeded([...ids].reverse())).knex;
+      expect(await countState(db, CRM)).toBe(2500);
+      const walked: string[] = [];
+      for await (const id of iterateStateIds(db, CRM, 700)) walked.push(id);
+      expect(walked).toEqual(ids);
+
+      await db.transaction(async (trx) => {
+        await refreshSourceHashes(trx, CRM, [{ externalId: "k00001", sourceHash: "fresh" }]);
+        await deleteState(trx, CRM, ids.slice(0, 1000));
+      });
+      expect(await countState(db, CRM)).toBe(1500);
+      expect(await countState(db, OTHER_APP)).toBe(2500);
+      expect(await countState(db, OTHER_PBX)).toBe(2500);
+      expect((await lookupState(db, OTHER_APP, ["k00001"])).get("k00001")?.sourceHash).toBe("s-k00001");
+    });
+
+    it("overwrites a contact's state when the PBX confirms it again", async () => {
+      const db = (await seeded(["x"])).knex;
+      const runId = await (store as Store).createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
+      await db.transaction((trx) => upsertState(trx, CRM, runId, [{ ...state("x", "d"), pbxId: "99" }]));
+      expect((await lookupState(db, CRM, ["x"])).get("x")).toMatchObject({ pbxId: "99", contactHash: "d".repeat(40), lastRunId: runId });
+      expect(await countState(db, CRM)).toBe(1);
+    });
+  });
+}
