@@ -1,7 +1,10 @@
-// Before any test: make sure the compiled CLI (dist/) is current, since some tests run it as a real process.
+// Before any test: make sure the compiled CLI (dist/) is current, since some tests run it as a real process, and
+// bring up the database servers the SQL tests need (MariaDB, PostgreSQL), stopped again after the last test.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { serverFromEnv, startMariaDb, startPostgres, type DbServer, type RunningDbServer } from "./helpers/db-servers.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SOURCES = ["src", "connectors", "test", "bench"];
@@ -33,8 +36,55 @@ function ensureTools(): void {
   });
 }
 
-export default function setup(): void {
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The MariaDB server for the SQL tests, or why there is none (only outside CI). */
+    mysqlServer: DbServer | { unavailable: string };
+    postgresServer: DbServer | { unavailable: string };
+  }
+}
+
+/**
+ * A server from the environment (PBSYNC_TEST_MYSQL / PBSYNC_TEST_PG), or one started here. Under CI a server
+ * that cannot start fails the run; on a developer's machine its tests report why they cannot run.
+ */
+async function databaseServer(variable: string, client: DbServer["client"], start: () => Promise<RunningDbServer>, running: RunningDbServer[]) {
+  const given = serverFromEnv(variable, client);
+  if (given) return given;
+  try {
+    const server = await start();
+    running.push(server);
+    return server.server;
+  } catch (err) {
+    const why = `${client === "mysql" ? "MariaDB" : "PostgreSQL"} could not be started: ${err instanceof Error ? err.message : String(err)}`;
+    if (process.env["CI"]) throw new Error(`${why}\n(set ${variable} to use an existing server)`);
+    process.stderr.write(`[test setup] ${why}\n`);
+    return { unavailable: `${why} (set ${variable} to use an existing server)` };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   ensureTools();
+  buildIfStale();
+  const running: RunningDbServer[] = [];
+  const stopAll = async () => {
+    await Promise.all(running.map((server) => server.stop()));
+  };
+  try {
+    const [mysql, postgres] = await Promise.all([
+      databaseServer("PBSYNC_TEST_MYSQL", "mysql", startMariaDb, running),
+      databaseServer("PBSYNC_TEST_PG", "pg", startPostgres, running),
+    ]);
+    project.provide("mysqlServer", mysql);
+    project.provide("postgresServer", postgres);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return stopAll;
+}
+
+function buildIfStale(): void {
   const cli = path.join(ROOT, "dist", "src", "cli", "main.js");
   const sourceTime = Math.max(...SOURCES.map((dir) => newestMtime(path.join(ROOT, dir))));
   if (existsSync(cli) && statSync(cli).mtimeMs >= sourceTime) return;

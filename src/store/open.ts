@@ -93,6 +93,15 @@ function sqliteConfig(file: string): Knex.Config {
   };
 }
 
+/**
+ * knex prints pool and driver trouble ("Acquire connection error" with a stack) straight to the console; the
+ * same failure reaches the caller as a STORE_FAILED error, so these lines go to the debug log instead.
+ */
+function knexLog(logger: Logger): Knex.Config["log"] {
+  const debug = (message: unknown) => logger.debug({ knex: message instanceof Error ? message.message : String(message) }, "knex");
+  return { warn: debug, error: debug, deprecate: debug, debug };
+}
+
 function mysqlConfig(connection: Extract<StoreOptions, { client: "mysql" }>["connection"]): Knex.Config {
   return {
     client: "mysql2",
@@ -154,7 +163,7 @@ export async function openStore(options: StoreOptions, ctx: OpenStoreContext = {
   } else {
     throw new SyncError("STORE_FAILED", `unknown store client "${String((options as { client: unknown }).client)}": use sqlite or mysql`);
   }
-  const db = knexFactory(config);
+  const db = knexFactory({ ...config, log: knexLog(logger) });
   try {
     await migrate(db, logger);
   } catch (err) {

@@ -74,8 +74,8 @@ export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
       expect(lock.owner).toHaveLength(36);
 
       const other = await open(options);
-      for (const attempt of [store.acquireJobLock("nightly"), other.acquireJobLock("nightly")]) {
-        const err = await failure(attempt);
+      for (const taker of [store, other]) {
+        const err = await failure(taker.acquireJobLock("nightly"));
         expect(err.code).toBe("JOB_LOCKED");
         expect(err.message).toBe(`job nightly is already running (pid ${process.pid} on host ${HOST}, since ${row?.acquired_at})`);
       }
