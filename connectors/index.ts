@@ -1,15 +1,18 @@
 // The connector registry: source `type` in the configuration -> connector. SQL and REST join this map.
 import { SyncError } from "../src/errors.js";
 import { csvConnector } from "./csv.js";
+import { sqlConnector } from "./sql.js";
 import type { Connector } from "./types.js";
 
 export type { CheckResult, Connector, ConnectorContext, SourceItem, SourceProblem, SourceRecord } from "./types.js";
 export { defineConnector } from "./types.js";
 export { csvConnector, csvConfigSchema, type CsvConfig } from "./csv.js";
+export { sqlConnector, sqlConfigSchema, type SqlConfig } from "./sql.js";
 
 /** Every connector by its `type`; a new connector is one more entry here. */
 const connectors: Readonly<Record<string, Connector<unknown>>> = {
   csv: csvConnector as Connector<unknown>,
+  sql: sqlConnector as Connector<unknown>,
 };
 
 /** The source types a configuration may name. */

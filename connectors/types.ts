@@ -42,6 +42,8 @@ export interface Connector<C> {
   type: string;
   /** zod schema of the connector's config (secrets marked in their description). */
   configSchema: z.ZodType<C>;
+  /** The secrets in a config (a database password): kept out of every log line and message. */
+  secrets?(config: C): string[];
   /** Tests the source (file readable, connection works) without reading it all. Throws a SyncError. */
   check(config: C, ctx: ConnectorContext): Promise<CheckResult>;
   /**

@@ -103,6 +103,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   if (problems.length > 0) throw configError(file, problems);
 
   registerSecret(raw.pbx.token);
+  for (const job of jobs) for (const secret of getConnector(job.source.type).secrets?.(job.source.config) ?? []) registerSecret(secret);
   if (raw.store.client === "mysql") registerSecret(raw.store.connection.password);
   const pbx: PbxConfig = { ...raw.pbx, caFile: raw.pbx.caFile === undefined ? undefined : path.resolve(baseDir, raw.pbx.caFile) };
   if (pbx.embedded?.dbFile) pbx.embedded = { ...pbx.embedded, dbFile: path.resolve(baseDir, pbx.embedded.dbFile) };

@@ -199,7 +199,7 @@ export async function startPostgres(): Promise<RunningDbServer> {
   if (user) await chown(dir, user.uid, user.gid);
   await chmod(dir, 0o700);
   const port = await freePort();
-  execFileSync(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], {
+  execFileSync(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"], {
     stdio: "pipe",
     ...(user ?? {}),
   });
@@ -209,7 +209,8 @@ export async function startPostgres(): Promise<RunningDbServer> {
     user ?? {},
   );
   const pg = (await import("pg")).default;
-  const asSuperuser = () => new pg.Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
+  // The superuser comes in through the Unix socket (trusted); over TCP every user needs its password, as in production.
+  const asSuperuser = () => new pg.Client({ host: dir, port, user: "postgres", database: "postgres" });
   await waitFor(
     async () => {
       const client = asSuperuser();

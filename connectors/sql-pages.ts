@@ -1,0 +1,79 @@
+// Reads a SELECT in pages ordered by its key column (a keyset walk): memory holds one page, whatever the table's size.
+import type { Knex } from "knex";
+import type { SqlConfig } from "./sql-config.js";
+
+export interface BaseQuery {
+  sql: string;
+  bindings: Record<string, unknown>;
+}
+
+/** The rows to read as one SELECT: the configured query, or one built from table, columns and where. */
+export function baseQuery(config: SqlConfig): BaseQuery {
+  if (config.query) return { sql: config.query.replace(/[\s;]+$/, ""), bindings: { ...config.params } };
+  const bindings: Record<string, unknown> = { __table: config.table };
+  const columns = config.columns ? config.columns.map((column, i) => ((bindings[`__c${i}`] = column), `:__c${i}:`)).join(", ") : "*";
+  return { sql: `select ${columns} from :__table:${config.where ? ` where ${config.where}` : ""}`, bindings };
+}
+
+export type PagedRow = { kind: "row"; row: Record<string, unknown>; key: unknown } | { kind: "duplicate-key"; row: Record<string, unknown>; key: unknown };
+
+export interface PageOptions {
+  pageSize: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The base query's rows with a non-NULL key, in key order, a page at a time. Each page asks for keys >= the last
+ * one seen and skips as many rows of that key as it had already given: rows sharing a key are neither lost at a
+ * page boundary nor read twice, and every row after the first of a key comes out as a duplicate.
+ */
+export async function* pagedRows(db: Knex, config: SqlConfig, base: BaseQuery, options: PageOptions): AsyncGenerator<PagedRow> {
+  let after: unknown = undefined;
+  let seenAtAfter = 0;
+  for (;;) {
+    if (options.signal?.aborted) throw new Error("reading was cancelled");
+    const from = after === undefined ? "" : " and pbsync_src.:__key: >= :__after";
+    const sql = `select * from (${base.sql}) pbsync_src where pbsync_src.:__key: is not null${from} order by pbsync_src.:__key: limit :__limit`;
+    const limit = options.pageSize + seenAtAfter;
+    const rows = await query(db, config, sql, { ...base.bindings, __key: config.key, __after: after, __limit: limit }, options.timeoutMs);
+    let skip = after === undefined ? 0 : seenAtAfter;
+    let fresh = 0;
+    for (const row of rows) {
+      const key = row[config.key];
+      if (skip > 0 && sameKey(key, after)) {
+        skip--;
+        continue;
+      }
+      fresh++;
+      if (after !== undefined && sameKey(key, after)) {
+        seenAtAfter++;
+        yield { kind: "duplicate-key", row, key };
+        continue;
+      }
+      after = key;
+      seenAtAfter = 1;
+      yield { kind: "row", row, key };
+    }
+    if (rows.length < limit || fresh === 0) return;
+  }
+}
+
+/** Rows whose key is NULL (at most `limit`): they cannot be paged or referred to, and are reported instead. */
+export async function nullKeyRows(db: Knex, config: SqlConfig, base: BaseQuery, limit: number, timeoutMs: number): Promise<Array<Record<string, unknown>>> {
+  const sql = `select * from (${base.sql}) pbsync_src where pbsync_src.:__key: is null limit :__limit`;
+  return query(db, config, sql, { ...base.bindings, __key: config.key, __limit: limit }, timeoutMs);
+}
+
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a != null && b != null && String(a) === String(b));
+}
+
+/** Runs a SELECT with named bindings and returns its rows, whatever the driver's result shape. */
+export async function query(db: Knex, config: SqlConfig, sql: string, bindings: Record<string, unknown>, timeoutMs: number): Promise<Array<Record<string, unknown>>> {
+  const raw = db.raw(sql, bindings as Knex.ValueDict);
+  const result = (await (config.client === "sqlite" ? raw : raw.timeout(timeoutMs, { cancel: config.client === "mysql" }))) as unknown;
+  if (config.client === "mysql") return (result as [Array<Record<string, unknown>>])[0];
+  if (config.client === "pg") return (result as { rows: Array<Record<string, unknown>> }).rows;
+  return result as Array<Record<string, unknown>>;
+}
