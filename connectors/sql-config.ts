@@ -83,7 +83,7 @@ export const sqlConfigSchema = z
       if (config.filename) ctx.addIssue({ code: "custom", path: ["filename"], message: "filename is for SQLite sources; use connection" });
     }
     if (config.query && config.table) ctx.addIssue({ code: "custom", path: ["table"], message: "give either query or table, not both" });
-    if (!config.query && !config.table) ctx.addIssue({ code: "custom", path: ["query"], message: "give a query (any SELECT) or a table to read" });
+    if (!config.query && !config.table) ctx.addIssue({ code: "custom", path: ["query"], message: "give a query (any SELECT) or a table to read, or use a mapping with a source: block (mappings/suitecrm.yaml)" });
     if (config.query) {
       if (config.columns) ctx.addIssue({ code: "custom", path: ["columns"], message: "columns go with table; a query selects its own columns" });
       if (config.where) ctx.addIssue({ code: "custom", path: ["where"], message: "where goes with table; put the condition in the query" });

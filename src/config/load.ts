@@ -7,6 +7,7 @@ import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import { getConnector } from "../../connectors/index.js";
 import { interpolateEnv } from "./interpolate.js";
+import { withMappingSources } from "./mapping-source.js";
 import { configSchema, DEFAULTS, type PbxConfig, type RetryConfig, type RawConfig } from "./schema.js";
 
 export type StoreOptionsConfig =
@@ -80,8 +81,10 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   for (const error of doc.errors) add([], error.message, lineCounter.linePos(error.pos[0]).line);
   if (problems.length > 0) throw configError(file, problems);
 
-  const interpolated = interpolateEnv(doc.toJS() ?? {}, env);
-  for (const problem of interpolated.problems) add(problem.path, problem.message);
+  const expanded = interpolateEnv(doc.toJS() ?? {}, env);
+  for (const problem of expanded.problems) add(problem.path, problem.message);
+  // After interpolation: a mapping's query is SQL, where "$$" and "${" are not ours to expand.
+  const interpolated = { ...expanded, value: withMappingSources(expanded.value, path.dirname(file)) };
 
   const parsed = configSchema.safeParse(interpolated.value);
   if (!parsed.success) {

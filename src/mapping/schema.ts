@@ -287,6 +287,11 @@ export const mappingSchema = z.strictObject(
     labelled: labelled.optional(),
     extInfo: z.array(extInfoEntry).max(50, { message: "at most 50 ext_info blocks per contact" }).default([]),
     skip: z.array(skipRule).default([]),
+    /**
+     * The source this mapping was written for (an SQL query and its key column): an SQL source that names
+     * neither a query nor a table reads this one. The SQL connector checks it; the mapping only keeps it.
+     */
+    source: z.record(z.string(), z.unknown()).optional(),
   },
   objectError("a mapping: a YAML map with version, externalId, defaultCountry, fields, numbers..."),
 );
