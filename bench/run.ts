@@ -9,24 +9,36 @@ import { parseArgs } from "node:util";
 import { startEmulatorProcess } from "./emulator.js";
 import { measure } from "./measure.js";
 import { loadLine, machineLine, ratiosTable, resultsTable, revisionLine, type Result } from "./report.js";
-import { APP_NAME, SCENARIOS, type RunContext } from "./scenarios.js";
+import { CSV_GROUP, type RunContext, type SourceGroup } from "./scenarios.js";
+import { MARIADB_GROUP } from "./scenarios-mariadb.js";
+import { benchDatabase, type BenchDatabase } from "./source/mariadb.js";
 import { FULL_CHECK_MAX, SAMPLE_SIZE, verifyPhonebook } from "./verify.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--out BENCHMARKS.md] [--keep]
-  --n     contacts per source; repeat or separate with commas (default 100000 and 1000000)
+const GROUPS: Readonly<Record<string, SourceGroup>> = { csv: CSV_GROUP, mariadb: MARIADB_GROUP };
+const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--sources csv,mariadb] [--out BENCHMARKS.md] [--keep]
+  --n        contacts per source; repeat or separate with commas (default 100000 and 1000000)
+  --sources  which sources to measure (default csv,mariadb); mariadb starts a throwaway MariaDB server
+             (installed with apt-get when missing), or uses PBSYNC_BENCH_MYSQL=mysql://user:pass@host:port/db
   --out   Markdown file the tables are written to (default BENCHMARKS.md)
   --keep  keep the working directory (sources, configs, stores, logs) and print where it is`;
 
 interface Options {
   sizes: number[];
+  groups: SourceGroup[];
   out: string;
   keep: boolean;
 }
 
 function options(): Options {
   const { values } = parseArgs({
-    options: { n: { type: "string", multiple: true }, out: { type: "string" }, keep: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      n: { type: "string", multiple: true },
+      sources: { type: "string" },
+      out: { type: "string" },
+      keep: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -39,36 +51,48 @@ function options(): Options {
       process.exit(2);
     }
   }
-  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), out: path.resolve(values.out ?? "BENCHMARKS.md"), keep: values.keep === true };
+  const names = (values.sources ?? "csv,mariadb").split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !Object.hasOwn(GROUPS, name));
+  if (unknown.length > 0 || !names.includes("csv")) {
+    console.error(`invalid --sources ${values.sources ?? ""}: csv (always, its source is generated for all) and optionally mariadb\n${USAGE}`);
+    process.exit(2);
+  }
+  const groups = names.flatMap((name) => (GROUPS[name] ? [GROUPS[name]] : []));
+  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), groups, out: path.resolve(values.out ?? "BENCHMARKS.md"), keep: values.keep === true };
 }
 
-/** Runs every scenario for one N against a fresh emulator; returns the results and the end check's problems. */
-async function runSize(n: number, dir: string): Promise<{ results: Result[]; problems: string[] }> {
+/** Runs every scenario of every source for one N, each source against a fresh emulator; returns the results and the end checks' problems. */
+async function runSize(n: number, dir: string, groups: readonly SourceGroup[], database: BenchDatabase | undefined): Promise<{ results: Result[]; problems: string[] }> {
   await mkdir(dir, { recursive: true });
-  const emulator = await startEmulatorProcess(path.join(ROOT, "dist", "src", "cli", "main.js"), `bench-${randomBytes(6).toString("hex")}`);
-  const ctx: RunContext = { n, dir, root: ROOT, emulator };
   const results: Result[] = [];
-  try {
-    for (const scenario of SCENARIOS) {
-      const preparing = Date.now();
-      await scenario.prepare(ctx);
-      const preparedS = (Date.now() - preparing) / 1000;
-      const prepared = preparedS > 1 ? ` (prepared in ${preparedS.toFixed(1)} s)` : "";
-      const emulatorBefore = emulator.cpuSeconds();
-      const run = await measure(scenario.command(ctx), dir, scenario.role.replace(/\W+/g, "-"));
-      const emulatorCpuS = emulator.cpuSeconds() - emulatorBefore;
-      const problem = Number.isFinite(run.cpuS) ? await scenario.check(ctx, run) : `it left no resource usage (exited ${run.exitCode ?? run.signal})`;
-      results.push({ role: scenario.role, source: scenario.source, n, run, emulatorCpuS, problem });
-      const figures = `${run.wallS.toFixed(2)} s wall, ${run.cpuS.toFixed(2)} s CPU, ${run.peakRssMb.toFixed(0)} MB peak RSS, emulator ${emulatorCpuS.toFixed(2)} s CPU`;
-      console.log(`  ${scenario.role.padEnd(15)} ${scenario.source} ${n.toLocaleString("en-US")}: ${figures}${prepared}${problem ? `\n    FAILED: ${problem}\n${tail(run.output)}` : ""}`);
+  const problems: string[] = [];
+  const shared: Omit<RunContext, "emulator"> = { n, dir, root: ROOT, ...(database ? { mariadb: { server: database.server, loaded: false, edited: false } } : {}) };
+  for (const group of groups) {
+    const emulator = await startEmulatorProcess(path.join(ROOT, "dist", "src", "cli", "main.js"), `bench-${randomBytes(6).toString("hex")}`);
+    const ctx: RunContext = Object.assign(shared, { emulator });
+    try {
+      for (const scenario of group.scenarios) {
+        const preparing = Date.now();
+        await scenario.prepare(ctx);
+        const preparedS = (Date.now() - preparing) / 1000;
+        const prepared = preparedS > 1 ? ` (prepared in ${preparedS.toFixed(1)} s)` : "";
+        const emulatorBefore = emulator.cpuSeconds();
+        const run = await measure(scenario.command(ctx), dir, `${group.source}-${scenario.role.replace(/\W+/g, "-")}`);
+        const emulatorCpuS = emulator.cpuSeconds() - emulatorBefore;
+        const problem = Number.isFinite(run.cpuS) ? await scenario.check(ctx, run) : `it left no resource usage (exited ${run.exitCode ?? run.signal})`;
+        results.push({ role: scenario.role, source: scenario.source, n, run, emulatorCpuS, problem });
+        const figures = `${run.wallS.toFixed(2)} s wall, ${run.cpuS.toFixed(2)} s CPU, ${run.peakRssMb.toFixed(0)} MB peak RSS, emulator ${emulatorCpuS.toFixed(2)} s CPU`;
+        console.log(`  ${scenario.role.padEnd(15)} ${scenario.source} ${n.toLocaleString("en-US")}: ${figures}${prepared}${problem ? `\n    FAILED: ${problem}\n${tail(run.output)}` : ""}`);
+      }
+      const found = ctx.csv
+        ? await verifyPhonebook(emulator, ctx.csv, group.appName).catch((err: unknown) => [`the end check could not run: ${err instanceof Error ? err.message : String(err)}`])
+        : ["no source was generated"];
+      problems.push(...found.map((problem) => `${group.source}: ${problem}`));
+    } finally {
+      await emulator.stop();
     }
-    const problems = ctx.csv
-      ? await verifyPhonebook(emulator, ctx.csv, APP_NAME).catch((err: unknown) => [`the end check could not run: ${err instanceof Error ? err.message : String(err)}`])
-      : ["no source was generated"];
-    return { results, problems };
-  } finally {
-    await emulator.stop();
   }
+  return { results, problems };
 }
 
 function tail(output: string): string {
@@ -90,7 +114,17 @@ async function writeReport(file: string, body: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { sizes, out, keep } = options();
+  const { sizes, groups: chosen, out, keep } = options();
+  let groups = chosen;
+  let database: BenchDatabase | undefined;
+  if (groups.includes(MARIADB_GROUP)) {
+    try {
+      database = await benchDatabase();
+    } catch (err) {
+      console.error(`MariaDB could not be started, so the mariadb rows are left out: ${err instanceof Error ? err.message : String(err)}`);
+      groups = groups.filter((group) => group !== MARIADB_GROUP);
+    }
+  }
   const workDir = await mkdtemp(path.join(os.tmpdir(), "pbsync-bench-"));
   console.log(`phonebook-sync benchmark: ${sizes.map((n) => n.toLocaleString("en-US")).join(" and ")} contacts; ${machineLine()}; load ${loadLine()}`);
   const started = Date.now();
@@ -101,7 +135,10 @@ async function main(): Promise<number> {
   let failed = false;
   for (const n of sizes) {
     console.log(`\nN = ${n.toLocaleString("en-US")}`);
-    const size = await runSize(n, path.join(workDir, `n-${n}`));
+    const size = await runSize(n, path.join(workDir, `n-${n}`), groups, database).catch(async (err: unknown) => {
+      await database?.stop();
+      throw err;
+    });
     results.push(...size.results);
     correctness.push(correctnessLine(n, size.problems));
     failed ||= size.problems.length > 0 || size.results.some((result) => result.problem !== null);
@@ -115,8 +152,10 @@ the measured process's own (\`process.resourceUsage()\` at exit). Sources come f
 companies with quotes and commas, 2-3 numbers per contact in national and international forms of IT, DE, FR, GB,
 US and CH, an e-mail, three ext_info facts), mapped with bench/mapping.yaml. "1% changed" is the same source with
 1% of rows edited and 0.5% removed. "emulator CPU s" is what the emulator spent meanwhile (from /proc): on a
-small machine it competes with the worker for the same cores. Targets are those of issue 5, stated for
-1,000,000 contacts; ratios compare wall times.
+small machine it competes with the worker for the same cores. The mariadb rows read the same contacts from a
+MariaDB table (bench/source/mariadb.ts, loaded before the clock starts, edited in place for "1% changed") through
+the SQL connector; their parse-only row is one streamed SELECT of the table. Targets are those of issue 5, stated
+for 1,000,000 contacts (for the CSV rows; the mariadb rows share the memory target); ratios compare wall times.
 
 Run of ${date} UTC, ${revision}, on ${machineLine()}; ${((Date.now() - started) / 60_000).toFixed(1)} minutes in all;
 load average (1 min) ${loadBefore} before and ${loadLine()} after (above 0 means other work shared the CPUs).
@@ -128,6 +167,7 @@ ${ratiosTable(results)}
 Correctness, after the last scenario:
 ${correctness.join("\n")}
 `;
+  await database?.stop();
   console.log(`\n${resultsTable(results)}\n\n${ratiosTable(results)}\n\n${correctness.join("\n")}`);
   await writeReport(out, report);
   console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);

@@ -3,6 +3,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { openStore, type RunCounts, type RunRow } from "../src/store/index.js";
+import type { DbServer } from "../test/helpers/db-servers.js";
 import type { EmulatorProcess } from "./emulator.js";
 import { generateSources, type GeneratedSources } from "./generate.js";
 import type { Command, Measurement } from "./measure.js";
@@ -18,13 +19,15 @@ export interface RunContext {
   emulator: EmulatorProcess;
   /** Filled by the first CSV scenario's prepare(). */
   csv?: GeneratedSources;
+  /** The MariaDB server of the SQL rows, when they run; `loaded`/`edited` say what the table holds now. */
+  mariadb?: { server: DbServer; loaded: boolean; edited: boolean };
 }
 
 export type ScenarioRole = "parse-only" | "naive" | "first sync" | "no-change sync" | "1% changed";
 
 export interface Scenario {
   role: ScenarioRole;
-  /** The kind of source: csv today; sql and rest later. */
+  /** The kind of source: csv, mariadb; rest later. */
   source: string;
   /** Work done before the clock starts. */
   prepare(ctx: RunContext): Promise<void>;
@@ -33,16 +36,16 @@ export interface Scenario {
   check(ctx: RunContext, run: Measurement): Promise<string | null>;
 }
 
-function cli(ctx: RunContext): string {
+export function cli(ctx: RunContext): string {
   return path.join(ctx.root, "dist", "src", "cli", "main.js");
 }
 
-function csvOf(ctx: RunContext): GeneratedSources {
+export function csvOf(ctx: RunContext): GeneratedSources {
   if (!ctx.csv) throw new Error("the CSV source was not generated");
   return ctx.csv;
 }
 
-async function prepareCsv(ctx: RunContext): Promise<void> {
+export async function prepareCsv(ctx: RunContext): Promise<void> {
   ctx.csv ??= await generateSources(ctx.dir, ctx.n);
 }
 
@@ -50,7 +53,7 @@ function exitedZero(run: Measurement): string | null {
   return run.exitCode === 0 ? null : `exited ${run.exitCode ?? run.signal}`;
 }
 
-function expectRows(ctx: RunContext, run: Measurement): string | null {
+export function expectRows(ctx: RunContext, run: Measurement): string | null {
   return exitedZero(run) ?? (run.output.includes(`rows ${ctx.n}\n`) ? null : `expected "rows ${ctx.n}" in the output`);
 }
 
@@ -83,8 +86,8 @@ jobs:
   await writeFile(path.join(ctx.dir, "csv-edited.yaml"), config(sources.edited));
 }
 
-async function latestRun(ctx: RunContext): Promise<RunRow | undefined> {
-  const store = await openStore({ client: "sqlite", filename: path.join(ctx.dir, "store.sqlite") }, { mustExist: true });
+async function latestRun(ctx: RunContext, storeFile: string): Promise<RunRow | undefined> {
+  const store = await openStore({ client: "sqlite", filename: path.join(ctx.dir, storeFile) }, { mustExist: true });
   try {
     return await store.latestRun();
   } finally {
@@ -111,14 +114,16 @@ export interface SourceShape {
 
 export interface SyncSource {
   source: string;
-  /** Writes the source, its edited variant and a config for each (files in ctx.dir). */
-  prepare(ctx: RunContext): Promise<void>;
+  /** Makes the source what the scenario reads (the whole source, or its edited variant) and writes its config. */
+  prepare(ctx: RunContext, role: ScenarioRole): Promise<void>;
   configs: { whole: string; edited: string };
+  /** The SQLite store the configs name (in ctx.dir). */
+  store: string;
   shape(ctx: RunContext): SourceShape;
 }
 
 /** `phonebook-sync sync` three times: into the empty PBX, again unchanged, then the edited source. */
-export function syncScenarios({ source, prepare, configs, shape }: SyncSource): Scenario[] {
+export function syncScenarios({ source, prepare, configs, store, shape }: SyncSource): Scenario[] {
   const sync = (config: string) => (ctx: RunContext): Command => ({
     args: [cli(ctx), "sync", "--config", path.join(ctx.dir, config), "--plain"],
     env: { VOISPEED_TOKEN: ctx.emulator.token },
@@ -127,43 +132,50 @@ export function syncScenarios({ source, prepare, configs, shape }: SyncSource): 
     {
       role: "first sync",
       source,
-      prepare,
+      prepare: (ctx) => prepare(ctx, "first sync"),
       command: sync(configs.whole),
       check: async (ctx, run) => {
         const { rows } = shape(ctx);
-        return exitedZero(run) ?? countProblems(await latestRun(ctx), { read: rows, inserted: rows, updated: 0, errors: 0, invalid: 0 });
+        return exitedZero(run) ?? countProblems(await latestRun(ctx, store), { read: rows, inserted: rows, updated: 0, errors: 0, invalid: 0 });
       },
     },
     {
       role: "no-change sync",
       source,
-      prepare,
+      prepare: (ctx) => prepare(ctx, "no-change sync"),
       command: sync(configs.whole),
       check: async (ctx, run) => {
         const { rows } = shape(ctx);
-        return exitedZero(run) ?? countProblems(await latestRun(ctx), { read: rows, unchanged: rows, inserted: 0, updated: 0, deleted: 0 });
+        return exitedZero(run) ?? countProblems(await latestRun(ctx, store), { read: rows, unchanged: rows, inserted: 0, updated: 0, deleted: 0 });
       },
     },
     {
       role: "1% changed",
       source,
-      prepare,
+      prepare: (ctx) => prepare(ctx, "1% changed"),
       command: sync(configs.edited),
       check: async (ctx, run) => {
         const { rows, editedRows, removedRows } = shape(ctx);
         const kept = rows - editedRows - removedRows;
-        return exitedZero(run) ?? countProblems(await latestRun(ctx), { read: rows - removedRows, unchanged: kept, inserted: 0, updated: editedRows, deleted: removedRows });
+        return exitedZero(run) ?? countProblems(await latestRun(ctx, store), { read: rows - removedRows, unchanged: kept, inserted: 0, updated: editedRows, deleted: removedRows });
       },
     },
   ];
 }
 
-/**
- * Every row of the table, in the order they run (the sync scenarios build on each other). A new source goes
- * here with its own baselines and appName; the end check (verify.ts) reads the generated CSV's contacts.
- */
-export const SCENARIOS: readonly Scenario[] = [
-  csvBaseline("parse-only"),
-  csvBaseline("naive"),
-  ...syncScenarios({ source: "csv", prepare: writeCsvConfigs, configs: { whole: "csv-whole.yaml", edited: "csv-edited.yaml" }, shape: csvOf }),
-];
+/** The rows of one source, in the order they run (the sync scenarios build on each other), and its app name. */
+export interface SourceGroup {
+  source: string;
+  appName: string;
+  scenarios: readonly Scenario[];
+}
+
+export const CSV_GROUP: SourceGroup = {
+  source: "csv",
+  appName: APP_NAME,
+  scenarios: [
+    csvBaseline("parse-only"),
+    csvBaseline("naive"),
+    ...syncScenarios({ source: "csv", prepare: writeCsvConfigs, configs: { whole: "csv-whole.yaml", edited: "csv-edited.yaml" }, store: "store.sqlite", shape: csvOf }),
+  ],
+};
