@@ -4,7 +4,7 @@ import { csvConnector } from "./csv.js";
 import { sqlConnector } from "./sql.js";
 import type { Connector } from "./types.js";
 
-export type { CheckResult, Connector, ConnectorContext, SourceItem, SourceProblem, SourceRecord } from "./types.js";
+export type { CheckResult, Connector, ConnectorContext, SourceItem, SourcePresent, SourceProblem, SourceRecord, SourceWatermark } from "./types.js";
 export { defineConnector } from "./types.js";
 export { csvConnector, csvConfigSchema, type CsvConfig } from "./csv.js";
 export { sqlConnector, sqlConfigSchema, type SqlConfig } from "./sql.js";

@@ -71,6 +71,11 @@ export const sqlConfigSchema = z
     key: columnName,
     /** Rows per page of the keyset walk. */
     pageSize: z.number().int().min(1).max(100_000).default(5000),
+    /**
+     * Read only the rows changed since the last complete run (column >= its newest value then, or NULL); the
+     * others are read as keys alone, so that deletions still see every row.
+     */
+    incremental: z.strictObject({ column: columnName }).optional(),
     /** Seconds a query may run before it is cancelled (MySQL and PostgreSQL). */
     queryTimeoutSeconds: z.number().int().min(1).max(86_400).default(300),
   })

@@ -4,6 +4,7 @@ import { SyncError, isSyncError } from "../src/errors.js";
 import { silentLogger } from "../src/logger.js";
 import { describeSqlSource, sqlConfigSchema, type SqlConfig } from "./sql-config.js";
 import { columnsOf, openDatabase } from "./sql-database.js";
+import { incrementalPlan, identityOf, newestChange } from "./sql-incremental.js";
 import { baseQuery, nullKeyRows, pagedRows, query } from "./sql-pages.js";
 import { defineConnector, type SourceItem } from "./types.js";
 import { sqlValue } from "./sql-values.js";
@@ -30,8 +31,15 @@ export const sqlConnector = defineConnector<SqlConfig>({
           hint: "Set key to the column that identifies a row, spelled as the SELECT returns it (give a joined column an alias).",
         });
       }
+      const column = config.incremental?.column;
+      if (column !== undefined && !columns.includes(column)) {
+        throw new SyncError("SOURCE_SQL", `${describeSqlSource(config)}: the incremental column "${column}" is not among the query's columns (${columns.join(", ")})`, {
+          field: "incremental.column",
+          hint: "Name the column the CRM updates on every change (date_modified, write_date), as the SELECT returns it.",
+        });
+      }
       await guarded(config, "the query failed", () => pagedRows(db, config, base, { pageSize: 1, timeoutMs: timeoutOf(config) }).next());
-      return { columns };
+      return { columns, ...(config.incremental ? { incremental: { keyColumn: config.key, identity: identityOf(config) } } : {}) };
     } finally {
       await db.destroy();
     }
@@ -51,7 +59,13 @@ export const sqlConnector = defineConnector<SqlConfig>({
       if (nulls.length > MAX_NULL_KEY_ROWS) {
         yield { kind: "problem", ref: `${config.key} NULL`, code: "SOURCE_SQL", message: `${where}: more than ${MAX_NULL_KEY_ROWS} rows have no ${config.key}; only the first ${MAX_NULL_KEY_ROWS} are listed` };
       }
-      const pages = pagedRows(db, config, base, { pageSize: config.pageSize, timeoutMs: timeoutOf(config), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const plan = incrementalPlan(config, base, ctx.since);
+      if (plan) {
+        const newest = await guarded(config, "the query failed", () => newestChange(db, config, base, timeoutOf(config)));
+        if (newest !== null) yield { kind: "watermark", value: newest };
+      }
+      const options = { pageSize: config.pageSize, timeoutMs: timeoutOf(config), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+      const pages = pagedRows(db, config, plan?.changed ?? base, options);
       for (;;) {
         const next = await guarded(config, `reading failed after ${rows} rows`, () => pages.next());
         if (next.done) break;
@@ -64,7 +78,23 @@ export const sqlConnector = defineConnector<SqlConfig>({
         }
         yield toItem(ref, entry.row, where);
       }
-      logger.debug({ rows }, "sql source read");
+      if (plan?.unchanged) {
+        // The rows not changed since: their keys only, so that their contacts are not taken for deleted.
+        const keys = pagedRows(db, config, plan.unchanged, { ...options, pageSize: Math.max(options.pageSize, 10_000) });
+        for (;;) {
+          const next = await guarded(config, `reading the unchanged keys failed after ${rows} rows`, () => keys.next());
+          if (next.done) break;
+          rows++;
+          const entry = next.value;
+          const ref = `${config.key} ${String(entry.key)}`;
+          if (entry.kind === "duplicate-key") {
+            yield problem(ref, `${where}: ${config.key} ${String(entry.key)} appears in more than one row; this one was not read`, entry.row);
+            continue;
+          }
+          yield { kind: "present", ref, fields: { [config.key]: sqlValue(entry.key) } };
+        }
+      }
+      logger.debug({ rows, since: ctx.since ?? null }, "sql source read");
     } finally {
       await db.destroy();
     }

@@ -24,11 +24,38 @@ export interface SourceProblem {
   fields?: Readonly<Record<string, unknown>>;
 }
 
-export type SourceItem = SourceRecord | SourceProblem;
+/**
+ * A record that exists and has not changed since the last complete run (an incremental source): only its key was
+ * read. It keeps its contact off the deletion list; nothing is mapped or sent for it.
+ */
+export interface SourcePresent {
+  kind: "present";
+  ref: string;
+  /** The key column only. */
+  fields: Readonly<Record<string, unknown>>;
+}
+
+/** An incremental source's newest change value when the read began: where the next run starts, if this one completes. */
+export interface SourceWatermark {
+  kind: "watermark";
+  value: string;
+}
+
+export type SourceItem = SourceRecord | SourceProblem | SourcePresent | SourceWatermark;
+
+/** Where an item is in its source ("line 17", "id 1042"); a watermark is nowhere. */
+export function refOf(item: SourceItem): string | undefined {
+  return item.kind === "watermark" ? undefined : item.ref;
+}
 
 export interface ConnectorContext {
   /** Directory of the configuration file: relative paths in a source config resolve against it. */
   baseDir: string;
+  /**
+   * For a source that reads incrementally: the watermark of the last complete run. Records changed since are read
+   * whole, the others as `present` keys. Undefined: read everything (a first run, --full, a changed mapping).
+   */
+  since?: string;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -36,6 +63,11 @@ export interface ConnectorContext {
 export interface CheckResult {
   /** The columns/fields the source yields, when it can tell before reading (CSV header, SQL columns). */
   columns?: string[];
+  /**
+   * Set by a source configured to read incrementally: its key column (the external id must come from it alone,
+   * since unchanged records are only read as keys) and what identifies its rows (query, table...) for the watermark.
+   */
+  incremental?: { keyColumn: string; identity: string };
 }
 
 export interface Connector<C> {

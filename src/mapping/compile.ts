@@ -43,6 +43,8 @@ export interface CompiledMapping {
   externalIdOf(fields: Fields): string;
   /** The ids a broken record may have (its values may sit under the wrong columns); null when they cannot be told. */
   possibleIdsOf(fields: Fields): string[] | null;
+  /** The one column the external id reads, when it reads exactly one and is not a hash. */
+  idColumn?: string;
   /** Maps one record; `ref` locates it (CSV line...) and is kept for callers' messages. */
   apply(fields: Fields, ref: string): MapResult;
 }
@@ -124,6 +126,7 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
     appName,
     externalIdOf: (fields) => externalId.read(fields),
     possibleIdsOf: (fields) => possibleIdsOf(externalId, fields),
+    ...(externalId.singleColumn === undefined ? {} : { idColumn: externalId.singleColumn }),
     apply(fields) {
       const warnings: string[] = [];
       rowFields = fields;

@@ -133,7 +133,34 @@ function isMigrationRace(err: unknown): boolean {
   );
 }
 
+/**
+ * MySQL/MariaDB: processes opening one fresh database at once would each create knex's migration lock table and
+ * insert its row, and two rows there keep the lock "taken" for ever. A server-side named lock, held on one
+ * connection while the migrations run on others, lets one process at a time migrate.
+ */
+async function withMysqlMigrationLock<T>(db: Knex, work: () => Promise<T>): Promise<T> {
+  const client = db.client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<unknown> };
+  const connection = await client.acquireConnection();
+  const onConnection = (sql: string) => db.raw(sql).connection(connection);
+  try {
+    const [rows] = (await onConnection(`SELECT GET_LOCK('phonebook_sync_migrate', ${MIGRATION_LOCK_WAIT_MS / 1000}) AS got`)) as [Array<{ got: number | null }>];
+    if (rows[0]?.got !== 1) throw new Error(`another process kept the store's migration lock for ${MIGRATION_LOCK_WAIT_MS / 1000} s`);
+    try {
+      return await work();
+    } finally {
+      await onConnection("SELECT RELEASE_LOCK('phonebook_sync_migrate')");
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
 async function migrate(db: Knex, logger: Logger): Promise<void> {
+  if ((db.client as { dialect?: unknown }).dialect === "mysql") return withMysqlMigrationLock(db, () => migrateRetrying(db, logger));
+  return migrateRetrying(db, logger);
+}
+
+async function migrateRetrying(db: Knex, logger: Logger): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {

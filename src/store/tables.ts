@@ -3,6 +3,7 @@
 export const RUNS_TABLE = "runs";
 export const RESULTS_TABLE = "contact_results";
 export const STATE_TABLE = "contact_state";
+export const WATERMARKS_TABLE = "source_watermarks";
 
 /**
  * Column sizes in characters. SQLite ignores them but MySQL in strict mode refuses a longer value,
@@ -25,6 +26,7 @@ export const SIZES = {
   pbxId: 64,
   info: 8000,
   hash: 40,
+  watermark: 64,
 } as const;
 
 /** Shortens a text to `max` characters (code points, so no half emoji), marking the cut with "…". */

@@ -1,7 +1,7 @@
 // One run of one job: read -> classify against state -> batch -> push -> record -> delete what vanished.
 import os from "node:os";
 import { getConnector } from "../../connectors/index.js";
-import type { SourceItem, SourceRecord } from "../../connectors/types.js";
+import type { CheckResult, SourceItem, SourceRecord } from "../../connectors/types.js";
 import type { AppConfig, JobConfig } from "../config/index.js";
 import { toSyncError, type SyncError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -11,6 +11,7 @@ import type { RunCounts, RunStatus, Store } from "../store/index.js";
 import { countState, lookupState, type StateScope } from "../store/state.js";
 import { Batcher, type Batch } from "./batcher.js";
 import { BrokenRecordKeeper } from "./broken-records.js";
+import { PresentKeys, planIncremental, recordWatermark, type IncrementalRun } from "./incremental.js";
 import { classifyChunk, type Classified, type ClassifyContext } from "./classify.js";
 import { confirmBatch, failBatch } from "./confirm.js";
 import { emptyCounts, statusOf } from "./counts.js";
@@ -66,11 +67,11 @@ export interface RunSummary {
  * Prepares a job: the source answers check() and the mapping compiles against its columns.
  * Throws before any work is done, so bad configuration never produces a half run.
  */
-export async function prepareJob(config: AppConfig, job: JobConfig, logger: Logger = silentLogger): Promise<CompiledMapping> {
+export async function prepareJob(config: AppConfig, job: JobConfig, logger: Logger = silentLogger): Promise<{ mapping: CompiledMapping; checked: CheckResult }> {
   const connector = getConnector(job.source.type);
   const checked = await connector.check(job.source.config, { baseDir: config.baseDir, logger });
   const loaded = await loadMapping(job.mapping);
-  return compileMapping(loaded, { appName: job.appName, ...(checked.columns ? { columns: checked.columns } : {}) });
+  return { mapping: compileMapping(loaded, { appName: job.appName, ...(checked.columns ? { columns: checked.columns } : {}) }), checked };
 }
 
 export async function runJob(options: RunJobOptions): Promise<RunSummary> {
@@ -90,17 +91,22 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   const runId = dryRun ? null : await store.createRun({ job: job.name, appName: job.appName, trigger: options.trigger, pbx: options.pbxLabel });
   if (runId !== null) await options.onRunCreated?.(runId);
   let mapping: CompiledMapping;
+  let scope: StateScope;
+  let stateBefore: number;
+  let incremental: IncrementalRun | undefined;
   try {
-    mapping = await prepareJob(config, job, logger);
+    const prepared = await prepareJob(config, job, logger);
+    mapping = prepared.mapping;
+    scope = { pbxKey: pbxKeyOf(options.pbxLabel), appName: mapping.appName };
+    stateBefore = await countState(store.knex, scope);
+    incremental = await planIncremental(store, job.name, mapping, prepared.checked, options.full === true || stateBefore === 0);
   } catch (err) {
     // The source does not answer (or the mapping broke since validation): a failed run, on record.
     const error = toSyncError(err);
     logger.error({ err: error.toJSON() }, "run could not start");
     return finish("failed", `${error.code}: ${error.message}`);
   }
-  const scope: StateScope = { pbxKey: pbxKeyOf(options.pbxLabel), appName: mapping.appName };
-  const stateBefore = await countState(store.knex, scope);
-  logger.info({ runId, pbx: options.pbxLabel, dryRun, full: options.full === true, stateBefore }, "run started");
+  logger.info({ runId, pbx: options.pbxLabel, dryRun, full: options.full === true, stateBefore, since: incremental?.since ?? null }, "run started");
 
   const writer = new ResultWriter(store, runId, scope);
   const batcher = new Batcher(job);
@@ -178,6 +184,8 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
     lookup: (ids) => lookupState(store.knex, scope, ids),
   };
   const keeper = new BrokenRecordKeeper(mapping, (ids) => lookupState(store.knex, scope, ids));
+  const present = new PresentKeys(mapping, (ids) => lookupState(store.knex, scope, ids), seen, counts);
+  let watermark: string | undefined;
   const flushChunk = async (): Promise<void> => {
     const records = chunk;
     chunk = [];
@@ -189,10 +197,19 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
     const items: AsyncIterable<SourceItem> = connector.read(job.source.config, {
       baseDir: config.baseDir,
       logger,
+      ...(incremental?.since !== undefined ? { since: incremental.since } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for await (const item of items) {
       if (stopped || options.signal?.aborted) break;
+      if (item.kind === "watermark") {
+        watermark = item.value;
+        continue;
+      }
+      if (item.kind === "present") {
+        await present.add(item);
+        continue;
+      }
       if (item.kind === "problem") {
         counts.invalid++;
         const known = await keeper.recognise(item);
@@ -215,6 +232,8 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   }
   // The records read before a failure are pushed all the same: only the deletions need the whole source.
   await flushChunk();
+  await present.flush();
+  classifyContext.seenInState += present.seenInState;
   if (!dryRun) for (const batch of batcher.flush()) await pool.submit(() => send(batch));
   await pool.drain();
   await writer.flush();
@@ -247,6 +266,10 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   progress.done(snapshot("done"));
 
   const plan = dryRun ? planned : null;
+  if (incremental && runId !== null) {
+    const complete = readFailure === null && stopped === null && options.signal?.aborted !== true;
+    if (await recordWatermark(store, job.name, incremental, watermark, runId, complete, counts)) logger.info({ watermark }, "next run reads the changes since this watermark");
+  }
   if (stopped) return finish("failed", `stopped: ${stopped.code}: ${stopped.message}`, plan);
   if (deletion.guard !== null) {
     logger.warn({ guard: deletion.guard }, "deletions aborted by a guard");

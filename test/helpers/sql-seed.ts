@@ -23,12 +23,15 @@ export async function seedCustomers(knex: Knex, table = "customers"): Promise<Cu
     t.integer("active").notNullable().defaultTo(1);
     t.date("last_order").nullable();
     t.decimal("credit_limit", 12, 2).nullable();
+    // What a CRM updates on every change: the incremental reads' change column.
+    t.datetime("modified_at").nullable();
   });
   const rows = customers.map((customer, i) => ({
     ...Object.fromEntries(NORTHWIND_COLUMNS.map((column) => [column, customer[column] === "" ? null : customer[column]])),
     active: 1,
     last_order: `2024-0${(i % 9) + 1}-1${i % 10}`,
     credit_limit: i % 3 === 0 ? null : (i + 1) * 250.5,
+    modified_at: "2024-05-01 09:00:00",
   }));
   for (let i = 0; i < rows.length; i += 30) await knex(table).insert(rows.slice(i, i + 30));
   return customers;

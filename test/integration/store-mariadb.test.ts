@@ -33,11 +33,24 @@ if ("unavailable" in found) {
           [fresh.database],
         )) as [Array<{ name: string; collation: string }>];
         const ours = rows.filter((row) => !row.name.startsWith("knex_"));
-        expect(ours.map((row) => row.name)).toEqual(["contact_results", "contact_state", "job_locks", "runs"]);
+        expect(ours.map((row) => row.name)).toEqual(["contact_results", "contact_state", "job_locks", "runs", "source_watermarks"]);
         for (const row of ours) expect(row.collation).toBe("utf8mb4_bin");
         expect(store.location).toBe(`mysql ${server.user}@${server.host}:${server.port}/${fresh.database}`);
       } finally {
         await store.close();
+      }
+    });
+
+    it("lets sixteen stores open one fresh database at once: one migrates, the others wait for it (knex alone locked itself out)", async () => {
+      for (let round = 0; round < 6; round++) {
+        const { connection } = await freshDatabase(server, `store_race_${round}`);
+        const stores = await Promise.all(Array.from({ length: 16 }, () => openStore({ client: "mysql", connection })));
+        try {
+          const [rows] = (await stores[0]?.knex.raw("select count(*) as n from knex_migrations_lock")) as [Array<{ n: number }>];
+          expect(Number(rows[0]?.n)).toBe(1);
+        } finally {
+          await Promise.all(stores.map((store) => store.close()));
+        }
       }
     });
 

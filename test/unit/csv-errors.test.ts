@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import iconv from "iconv-lite";
 import { beforeAll, describe, expect, it } from "vitest";
 import { csvConfigSchema, csvConnector } from "../../connectors/csv.js";
-import type { ConnectorContext, SourceItem } from "../../connectors/types.js";
+import { refOf, type ConnectorContext, type SourceItem } from "../../connectors/types.js";
 import { isSyncError, type SyncError } from "../../src/errors.js";
 import { tempDir } from "../helpers/temp.js";
 
@@ -97,7 +97,7 @@ describe("CSV connector: reads that fail part-way", () => {
     expect(error.line).toBe(2501);
     expect(error.hint).toContain("Set encoding in the source config");
     expect(items).toHaveLength(2499);
-    expect(items.map((item) => item.ref)).toEqual(items.map((_, i) => `line ${i + 2}`));
+    expect(items.map(refOf)).toEqual(items.map((_, i) => `line ${i + 2}`));
   });
 
   it("throws SOURCE_READ_FAILED for a windows-1252 file read as UTF-8, naming the first bad line", async () => {

@@ -55,6 +55,7 @@ describe("mappings/default.yaml on examples/contacts.csv", () => {
         found[item.ref] = { outcome: "unreadable", text: item.message.replace(`${path.dirname(CSV)}${path.sep}`, "") };
         continue;
       }
+      if (item.kind !== "record") throw new Error(`a CSV source yields records and problems, not ${item.kind}`);
       const result = mapping.apply(item.fields, item.ref);
       const id = mapping.externalIdOf(item.fields);
       if (result.kind === "contact" && seen.has(id)) found[item.ref] = { outcome: "duplicate", text: id };

@@ -27,6 +27,7 @@ async function mapExport(mappingName: string, fixture: string): Promise<Map<stri
   const results = new Map<string, MapResult>();
   for (const item of items) {
     if (item.kind === "problem") throw new Error(`fixture row unreadable: ${item.message}`);
+    if (item.kind !== "record") throw new Error(`a CSV source yields records and problems, not ${item.kind}`);
     results.set(item.ref, mapping.apply(item.fields, item.ref));
   }
   return results;

@@ -1,0 +1,41 @@
+// config.example.yaml is documentation that must stay true: it loads as it is, and so does its commented SQL job.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/index.js";
+import { ROOT } from "../helpers/cli.js";
+
+const FILE = path.join(ROOT, "config.example.yaml");
+const TEXT = readFileSync(FILE, "utf8");
+const ENV = { VOISPEED_TOKEN: "example-token", STORE_DB_PASSWORD: "x", CRM_DB_PASSWORD: "crm-example-pw" };
+
+/** The example with its commented second job switched on: the block after "A second job", comment marks removed. */
+function withSqlJob(text: string): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((line) => line.includes("# A second job reading a CRM's database"));
+  expect(start).toBeGreaterThan(0);
+  return lines
+    .map((line, i) => {
+      if (i <= start || !line.startsWith("  # ")) return line;
+      const uncommented = `  ${line.slice(4)}`;
+      // Keys shown as alternatives stay comments.
+      return /^\s+# /.test(uncommented) ? line : uncommented;
+    })
+    .join("\n");
+}
+
+describe("config.example.yaml", () => {
+  it("loads as shipped", () => {
+    const config = parseConfig(TEXT, FILE, { env: ENV });
+    expect(config.jobs.map((job) => job.name)).toEqual(["crm"]);
+  });
+
+  it("loads with its SQL job uncommented, the query taken from the SuiteCRM preset's source block", () => {
+    const config = parseConfig(withSqlJob(TEXT), FILE, { env: ENV });
+    const job = config.jobs.find((candidate) => candidate.name === "suitecrm");
+    expect(job?.source.type).toBe("sql");
+    const source = job?.source.config as { client: string; key: string; query: string; connection: { password: string; ssl: unknown } };
+    expect(source).toMatchObject({ client: "mysql", key: "id", connection: { password: "crm-example-pw", ssl: { caFile: "./crm-db-ca.pem", rejectUnauthorized: true } } });
+    expect(source.query).toMatch(/FROM contacts c/);
+  });
+});
