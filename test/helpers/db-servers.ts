@@ -1,7 +1,7 @@
 // Throwaway MariaDB and PostgreSQL servers for the tests: installed from Debian's packages when missing, each
 // started on a temporary data directory and a free loopback port, and removed at the end.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { chmod, chown, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -17,6 +17,10 @@ export interface DbServer {
   database: string;
   /** Started by the tests (and stopped at the end), or given through the environment. */
   started: boolean;
+  /** The CA that signed the server's TLS certificate (for 127.0.0.1), when the tests started the server. */
+  caFile?: string;
+  /** A CA that did not sign it: a client trusting only this one must refuse the server. */
+  otherCaFile?: string;
 }
 
 export interface RunningDbServer {
@@ -57,6 +61,25 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+interface Certificates {
+  caFile: string;
+  otherCaFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** A test CA, a server certificate it signed for 127.0.0.1 and localhost, and an unrelated CA (openssl). */
+function makeCertificates(dir: string): Certificates {
+  const at = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe", cwd: dir });
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("ca-key.pem"), "-out", at("ca.pem"), "-days", "3", "-subj", "/CN=phonebook-sync test CA");
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("other-ca-key.pem"), "-out", at("other-ca.pem"), "-days", "3", "-subj", "/CN=some other CA");
+  openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server-key.pem"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1");
+  writeFileSync(at("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  openssl("x509", "-req", "-in", at("server.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca-key.pem"), "-CAcreateserial", "-out", at("server.pem"), "-days", "3", "-extfile", at("san.ext"));
+  return { caFile: at("ca.pem"), otherCaFile: at("other-ca.pem"), certFile: at("server.pem"), keyFile: at("server-key.pem") };
 }
 
 function findProgram(candidates: readonly string[]): string | undefined {
@@ -128,6 +151,7 @@ export async function startMariaDb(): Promise<RunningDbServer> {
   const socket = path.join(dir, "mysqld.sock");
   const port = await freePort();
   const common = ["--no-defaults", `--datadir=${dataDir}`, "--user=root"];
+  const tls = makeCertificates(dir);
   execFileSync(installDb, [...common, "--auth-root-authentication-method=socket", "--skip-test-db"], { stdio: "pipe" });
   const { child, output } = startProcess(mariadbd, [
     ...common,
@@ -140,6 +164,9 @@ export async function startMariaDb(): Promise<RunningDbServer> {
     "--innodb-flush-log-at-trx-commit=2",
     "--character-set-server=utf8mb4",
     "--collation-server=utf8mb4_unicode_ci",
+    `--ssl-ca=${tls.caFile}`,
+    `--ssl-cert=${tls.certFile}`,
+    `--ssl-key=${tls.keyFile}`,
   ]);
   const mysql = await import("mysql2/promise");
   const asRoot = () => mysql.createConnection({ socketPath: socket, user: "root" });
@@ -162,7 +189,7 @@ export async function startMariaDb(): Promise<RunningDbServer> {
     await root.end();
   }
   return {
-    server: { client: "mysql", host: "127.0.0.1", port, user: TEST_USER, password: TEST_PASSWORD, database: TEST_DATABASE, started: true },
+    server: { client: "mysql", host: "127.0.0.1", port, user: TEST_USER, password: TEST_PASSWORD, database: TEST_DATABASE, started: true, caFile: tls.caFile, otherCaFile: tls.otherCaFile },
     async stop() {
       await stopProcess(child);
       await rm(dir, { recursive: true, force: true });
@@ -199,13 +226,17 @@ export async function startPostgres(): Promise<RunningDbServer> {
   if (user) await chown(dir, user.uid, user.gid);
   await chmod(dir, 0o700);
   const port = await freePort();
+  const tls = makeCertificates(dir);
+  // PostgreSQL reads its key only when the server's user owns it and nobody else may read it.
+  if (user) for (const file of [tls.certFile, tls.keyFile, tls.caFile]) chownSync(file, user.uid, user.gid);
+  await chmod(tls.keyFile, 0o600);
   execFileSync(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"], {
     stdio: "pipe",
     ...(user ?? {}),
   });
   const { child, output } = startProcess(
     path.join(bin, "postgres"),
-    ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "ssl=on", "-c", `ssl_cert_file=${tls.certFile}`, "-c", `ssl_key_file=${tls.keyFile}`],
     user ?? {},
   );
   const pg = (await import("pg")).default;
@@ -230,7 +261,7 @@ export async function startPostgres(): Promise<RunningDbServer> {
     await client.end();
   }
   return {
-    server: { client: "pg", host: "127.0.0.1", port, user: TEST_USER, password: TEST_PASSWORD, database: TEST_DATABASE, started: true },
+    server: { client: "pg", host: "127.0.0.1", port, user: TEST_USER, password: TEST_PASSWORD, database: TEST_DATABASE, started: true, caFile: tls.caFile, otherCaFile: tls.otherCaFile },
     async stop() {
       await stopProcess(child);
       await rm(dir, { recursive: true, force: true });

@@ -26,6 +26,9 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 interface Target {
+  /** The test server's CA (TLS on 127.0.0.1), and one that did not sign its certificate; servers given by URL have none. */
+  caFile?: string;
+  otherCaFile?: string;
   /** The source's connection lines (YAML, indented for `source:`), and the same as a connector config. */
   yaml: string;
   base: Pick<SqlConfig, "client" | "connection" | "filename">;
@@ -51,6 +54,8 @@ async function serverTarget(kind: "mysqlServer" | "postgresServer", label: strin
     base: { client, connection: c },
     knex: fresh.knex,
     password: c.password,
+    ...(found.server.caFile ? { caFile: found.server.caFile } : {}),
+    ...(found.server.otherCaFile ? { otherCaFile: found.server.otherCaFile } : {}),
   };
 }
 
@@ -174,6 +179,30 @@ ${source.replace(/^/gm, "      ")}
       expect((await sync(job, source)).counts).toMatchObject({ updated: 1, unchanged: 89 });
       expect(emulator.phonebook.find(job.toUpperCase(), "AROUT")?.company).toBe("Around the Horn Ltd");
       expect((await sync(job, source)).counts).toMatchObject({ updated: 0, unchanged: 90 });
+    });
+
+    // SQLite is a file: nothing to encrypt, so no such test for it.
+    if (name !== "SQLite") it("talks TLS with connection.ssl, verifying the server against the CA file, and refuses a server another CA signed", async (context) => {
+      const t = ready();
+      if (!t.base.connection) throw new Error("a server target without a connection");
+      if (!t.caFile || !t.otherCaFile) return context.skip("the server was given through the environment, without its CA");
+      const tlsQuery =
+        t.base.client === "mysql"
+          ? "select customer_id, (select variable_value from information_schema.session_status where variable_name = 'Ssl_cipher') as tls from customers"
+          : "select customer_id, (select case when ssl then version else '' end from pg_stat_ssl where pid = pg_backend_pid()) as tls from customers";
+      const tlsOf = async (ssl: unknown): Promise<unknown> => {
+        const config = sqlConfig(t, { query: tlsQuery, connection: { ...t.base.connection, ...(ssl === undefined ? {} : { ssl }) } as SqlConfig["connection"] });
+        const first = (await readAll(config)).find((item) => item.kind === "record");
+        return first?.kind === "record" ? first.fields["tls"] : undefined;
+      };
+      expect(await tlsOf({ caFile: t.caFile })).toMatch(/^(TLS|ECDHE|AES|DHE)/);
+      expect(await tlsOf(undefined)).toBe("");
+
+      const refused = await failure(sqlConnector.check(sqlConfig(t, { table: "customers", connection: { ...t.base.connection, ssl: { caFile: t.otherCaFile, rejectUnauthorized: true } } as SqlConfig["connection"] }), { baseDir: dir }));
+      expect(refused.code).toBe("SOURCE_SQL");
+      expect(refused.message).toMatch(/cannot connect: .*(certificate|self.signed)/i);
+      const missing = await failure(sqlConnector.check(sqlConfig(t, { table: "customers", connection: { ...t.base.connection, ssl: { caFile: "no-such-ca.pem", rejectUnauthorized: true } } as SqlConfig["connection"] }), { baseDir: dir }));
+      expect(missing.message).toMatch(/cannot read the CA file .*no-such-ca\.pem/);
     });
 
     it("reports NULL keys, every repeated key (also across a page boundary) and binary values, and reads the rest", async () => {
