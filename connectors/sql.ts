@@ -5,7 +5,7 @@ import { silentLogger } from "../src/logger.js";
 import { describeSqlSource, sqlConfigSchema, type SqlConfig } from "./sql-config.js";
 import { columnsOf, openDatabase } from "./sql-database.js";
 import { incrementalPlan, identityOf, newestChange } from "./sql-incremental.js";
-import { baseQuery, nullKeyRows, pagedRows, query } from "./sql-pages.js";
+import { baseQuery, nullKeyRows, pagedRows, query, type PagedRow } from "./sql-pages.js";
 import { defineConnector, type SourceItem } from "./types.js";
 import { sqlValue } from "./sql-values.js";
 
@@ -49,7 +49,6 @@ export const sqlConnector = defineConnector<SqlConfig>({
     const logger = (ctx.logger ?? silentLogger).child({ source: "sql", database: describeSqlSource(config) });
     const db = await connect(config, ctx.baseDir);
     const where = describeSqlSource(config);
-    let rows = 0;
     try {
       const base = baseQuery(config);
       const nulls = await guarded(config, "the query failed", () => nullKeyRows(db, config, base, MAX_NULL_KEY_ROWS + 1, timeoutOf(config)));
@@ -65,41 +64,38 @@ export const sqlConnector = defineConnector<SqlConfig>({
         if (newest !== null) yield { kind: "watermark", value: newest };
       }
       const options = { pageSize: config.pageSize, timeoutMs: timeoutOf(config), ...(ctx.signal ? { signal: ctx.signal } : {}) };
-      const pages = pagedRows(db, config, plan?.changed ?? base, options);
-      for (;;) {
-        const next = await guarded(config, `reading failed after ${rows} rows`, () => pages.next());
-        if (next.done) break;
-        rows++;
-        const entry = next.value;
-        const ref = `${config.key} ${String(entry.key)}`;
-        if (entry.kind === "duplicate-key") {
-          yield problem(ref, `${where}: ${config.key} ${String(entry.key)} appears in more than one row; this one was not read`, entry.row);
-          continue;
-        }
-        yield toItem(ref, entry.row, where);
-      }
+      const counter = { rows: 0 };
+      yield* walk(config, pagedRows(db, config, plan?.changed ?? base, options), "reading failed", counter, (ref, row) => toItem(ref, row, where));
       if (plan?.unchanged) {
         // The rows not changed since: their keys only, so that their contacts are not taken for deleted.
         const keys = pagedRows(db, config, plan.unchanged, { ...options, pageSize: Math.max(options.pageSize, 10_000) });
-        for (;;) {
-          const next = await guarded(config, `reading the unchanged keys failed after ${rows} rows`, () => keys.next());
-          if (next.done) break;
-          rows++;
-          const entry = next.value;
-          const ref = `${config.key} ${String(entry.key)}`;
-          if (entry.kind === "duplicate-key") {
-            yield problem(ref, `${where}: ${config.key} ${String(entry.key)} appears in more than one row; this one was not read`, entry.row);
-            continue;
-          }
-          yield { kind: "present", ref, fields: { [config.key]: sqlValue(entry.key) } };
-        }
+        yield* walk(config, keys, "reading the unchanged keys failed", counter, (ref, _row, key) => ({ kind: "present", ref, fields: { [config.key]: sqlValue(key) } }));
       }
-      logger.debug({ rows, since: ctx.since ?? null }, "sql source read");
+      logger.debug({ rows: counter.rows, since: ctx.since ?? null }, "sql source read");
     } finally {
       await db.destroy();
     }
   },
 });
+
+/** The items of a keyset walk: each row through `toItem`, a repeated key as a problem; driver errors as SOURCE_SQL. */
+async function* walk(
+  config: SqlConfig,
+  pages: AsyncGenerator<PagedRow>,
+  failing: string,
+  counter: { rows: number },
+  toItem: (ref: string, row: Record<string, unknown>, key: unknown) => SourceItem,
+): AsyncGenerator<SourceItem> {
+  const where = describeSqlSource(config);
+  for (;;) {
+    const next = await guarded(config, `${failing} after ${counter.rows} rows`, () => pages.next());
+    if (next.done) return;
+    counter.rows++;
+    const { kind, key, row } = next.value;
+    const ref = `${config.key} ${String(key)}`;
+    yield kind === "duplicate-key" ? problem(ref, `${where}: ${ref} appears in more than one row; this one was not read`, row) : toItem(ref, row, key);
+  }
+}
 
 function timeoutOf(config: SqlConfig): number {
   return config.queryTimeoutSeconds * 1000;
