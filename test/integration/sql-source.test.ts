@@ -23,7 +23,11 @@ beforeAll(async () => {
   dir = await tempDir("pbsync-sql-");
   await writeFile(path.join(dir, "northwind.yaml"), NORTHWIND_MAPPING);
 });
-afterAll(() => emulator.close());
+const sqliteHandles: Knex[] = [];
+afterAll(async () => {
+  await Promise.all(sqliteHandles.map((knex) => knex.destroy()));
+  await emulator.close();
+});
 
 interface Target {
   /** The test server's CA (TLS on 127.0.0.1), and one that did not sign its certificate; servers given by URL have none. */
@@ -39,7 +43,7 @@ interface Target {
 async function sqliteTarget(): Promise<Target> {
   const filename = path.join(dir, `crm-${Date.now()}.sqlite`);
   const knex = knexFactory({ client: "better-sqlite3", connection: { filename }, useNullAsDefault: true });
-  afterAll(() => knex.destroy());
+  sqliteHandles.push(knex);
   return { yaml: `client: sqlite\n      filename: ${filename}`, base: { client: "sqlite", filename }, knex };
 }
 
