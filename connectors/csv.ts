@@ -9,6 +9,7 @@ import { silentLogger } from "../src/logger.js";
 import { CSV_ENCODINGS, CsvDecodeError, decodeBytes } from "./csv-decode.js";
 import { columnNames } from "./csv-header.js";
 import { CsvHeaderError, CsvRowReader, MAX_RECORD_CHARS, type CsvDialect, type CsvRow, type RowProblem } from "./csv-rows.js";
+import { putField } from "./fields.js";
 import { defineConnector, type ConnectorContext, type SourceItem } from "./types.js";
 
 /** Spellings people copy from other tools, mapped to ours. */
@@ -184,15 +185,9 @@ function toItem(row: CsvRow, header: readonly string[], name: string): SourceIte
 /** A row's values under the header's names; of a longer row, the extra values go under "#17", "#18"... */
 function byColumn(header: readonly string[], fields: readonly string[]): Record<string, string> {
   const record: Record<string, string> = {};
-  for (let i = 0; i < header.length; i++) put(record, header[i] ?? "", fields[i] ?? "");
-  for (let i = header.length; i < fields.length; i++) put(record, `#${i + 1}`, fields[i] ?? "");
+  for (let i = 0; i < header.length; i++) putField(record, header[i] ?? "", fields[i] ?? "");
+  for (let i = header.length; i < fields.length; i++) putField(record, `#${i + 1}`, fields[i] ?? "");
   return record;
-}
-
-/** A plain assignment (the fast path, once per cell), except for "__proto__", which must stay a plain field. */
-function put(record: Record<string, string>, column: string, value: string): void {
-  if (column === "__proto__") Object.defineProperty(record, column, { value, enumerable: true, writable: true, configurable: true });
-  else record[column] = value;
 }
 
 function describeProblem(problem: RowProblem, header: readonly string[]): string {

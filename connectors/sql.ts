@@ -6,6 +6,7 @@ import { describeSqlSource, sqlConfigSchema, type SqlConfig } from "./sql-config
 import { columnsOf, openDatabase } from "./sql-database.js";
 import { incrementalPlan, identityOf, newestChange } from "./sql-incremental.js";
 import { baseQuery, nullKeyRows, pagedRows, query, type PagedRow } from "./sql-pages.js";
+import { putField } from "./fields.js";
 import { defineConnector, type SourceItem } from "./types.js";
 import { sqlValue } from "./sql-values.js";
 
@@ -127,7 +128,7 @@ function problem(ref: string, message: string, row: Record<string, unknown>): So
   const fields: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) {
     const converted = sqlValue(value);
-    fields[column] = typeof converted === "object" && converted !== null ? "" : converted;
+    putField(fields, column, typeof converted === "object" && converted !== null ? "" : converted);
   }
   return { kind: "problem", ref, code: "SOURCE_SQL", message, fields };
 }
@@ -140,7 +141,7 @@ function toItem(ref: string, row: Record<string, unknown>, where: string): Sourc
     if (typeof converted === "object" && converted !== null) {
       return problem(ref, `${where}: ${ref}: column "${column}" holds ${converted.unreadable}, which a mapping cannot read: cast it to text in the query, or leave the column out`, row);
     }
-    fields[column] = converted;
+    putField(fields, column, converted);
   }
   return { kind: "record", ref, fields };
 }
