@@ -96,12 +96,14 @@ export function describeStoreSuite(name: string, setup: StoreSuiteSetup): void {
     it("answers RUN_NOT_FOUND for writes to a run that does not exist, and undefined for reads", async () => {
       const store = await open();
       expect(await store.getRun(424242)).toBeUndefined();
+      // Each call made only when the previous failure is in hand: a promise rejected before anyone awaits
+      // it is an unhandled rejection on an asynchronous driver (MariaDB).
       for (const attempt of [
-        store.updateRunCounts(424242, { read: 1 }),
-        store.finishRun(424242, { status: "success", counts: zeroCounts() }),
-        store.recordResults(424242, [row(1)]),
+        () => store.updateRunCounts(424242, { read: 1 }),
+        () => store.finishRun(424242, { status: "success", counts: zeroCounts() }),
+        () => store.recordResults(424242, [row(1)]),
       ]) {
-        const err = await failure(attempt);
+        const err = await failure(attempt());
         expect(isSyncError(err, "RUN_NOT_FOUND"), String(err)).toBe(true);
       }
     });
