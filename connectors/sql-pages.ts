@@ -24,38 +24,34 @@ export interface PageOptions {
 }
 
 /**
- * The base query's rows with a non-NULL key, in key order, a page at a time. Each page asks for keys >= the last
- * one seen and skips as many rows of that key as it had already given: rows sharing a key are neither lost at a
- * page boundary nor read twice, and every row after the first of a key comes out as a duplicate.
+ * The base query's rows with a non-NULL key, in key order, a page at a time. Each page first asks the database for
+ * its upper bound (the key `pageSize` rows on), then reads the rows with keys above the last bound up to and
+ * including this one. Both comparisons are the database's own, so keys its collation takes for equal ("abc" and
+ * "ABC" under a case-insensitive one) land in one page: none is lost, read twice or read forever. A row whose key
+ * equals the one before it comes out as a duplicate.
  */
 export async function* pagedRows(db: Knex, config: SqlConfig, base: BaseQuery, options: PageOptions): AsyncGenerator<PagedRow> {
   let after: unknown = undefined;
-  let seenAtAfter = 0;
+  let previous: unknown = undefined;
   for (;;) {
     if (options.signal?.aborted) throw new Error("reading was cancelled");
-    const from = after === undefined ? "" : " and pbsync_src.:__key: >= :__after";
-    const sql = `select * from (${base.sql}) pbsync_src where pbsync_src.:__key: is not null${from} order by pbsync_src.:__key: limit :__limit`;
-    const limit = options.pageSize + seenAtAfter;
-    const rows = await query(db, config, sql, { ...base.bindings, __key: config.key, __after: after, __limit: limit }, options.timeoutMs);
-    let skip = after === undefined ? 0 : seenAtAfter;
-    let fresh = 0;
+    const from = after === undefined ? "" : " and pbsync_src.:__key: > :__after";
+    const bindings = { ...base.bindings, __key: config.key, __after: after };
+    const boundSql = `select pbsync_src.:__key: as pbsync_bound from (${base.sql}) pbsync_src where pbsync_src.:__key: is not null${from} order by pbsync_src.:__key: limit 1 offset :__offset`;
+    const bound = await query(db, config, boundSql, { ...bindings, __offset: options.pageSize - 1 }, options.timeoutMs);
+    const upto = bound[0]?.["pbsync_bound"];
+    const last = bound.length === 0;
+    const to = last ? "" : " and pbsync_src.:__key: <= :__upto";
+    const sql = `select * from (${base.sql}) pbsync_src where pbsync_src.:__key: is not null${from}${to} order by pbsync_src.:__key:`;
+    const rows = await query(db, config, sql, { ...bindings, __upto: upto }, options.timeoutMs);
     for (const row of rows) {
       const key = row[config.key];
-      if (skip > 0 && sameKey(key, after)) {
-        skip--;
-        continue;
-      }
-      fresh++;
-      if (after !== undefined && sameKey(key, after)) {
-        seenAtAfter++;
-        yield { kind: "duplicate-key", row, key };
-        continue;
-      }
-      after = key;
-      seenAtAfter = 1;
-      yield { kind: "row", row, key };
+      if (previous !== undefined && sameKey(key, previous)) yield { kind: "duplicate-key", row, key };
+      else yield { kind: "row", row, key };
+      previous = key;
     }
-    if (rows.length < limit || fresh === 0) return;
+    if (last) return;
+    after = upto;
   }
 }
 

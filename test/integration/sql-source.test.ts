@@ -209,6 +209,19 @@ ${source.replace(/^/gm, "      ")}
       expect(missing.message).toMatch(/cannot read the CA file .*no-such-ca\.pem/);
     });
 
+    it("pages through keys a case-insensitive collation takes for equal without losing, repeating or looping", async () => {
+      const t = ready();
+      await t.knex.schema.dropTableIfExists("ci_keys");
+      const column = { SQLite: "text collate nocase", MariaDB: "varchar(10) collate utf8mb4_general_ci", PostgreSQL: "text" }[name];
+      await t.knex.raw(`create table ci_keys (k ${column}, contact_name varchar(20))`);
+      await t.knex("ci_keys").insert(["abc", "ABC", "b", "Abc ", "c", "d"].map((k, i) => ({ k, contact_name: `n${i}` })));
+      for (const pageSize of [1, 2, 4]) {
+        const items = await readAll(sqlConfig(t, { table: "ci_keys", key: "k", pageSize }));
+        const names = items.map((item) => (item.kind === "record" || item.kind === "problem" ? String(item.fields?.["contact_name"]) : "")).sort();
+        expect(names, `pageSize ${pageSize}`).toEqual(["n0", "n1", "n2", "n3", "n4", "n5"]);
+      }
+    });
+
     it("reports NULL keys, every repeated key (also across a page boundary) and binary values, and reads the rest", async () => {
       const t = ready();
       await t.knex.schema.dropTableIfExists("messy");
