@@ -1,4 +1,5 @@
 // Phone numbers as people type them -> E.164 / national / digits, with libphonenumber-js and a bounded cache.
+import { detached } from "../detached.js";
 import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from "libphonenumber-js/min";
 import { isValidPhone } from "./phone-valid.js";
 import type { NumberFormat } from "./schema.js";
@@ -66,7 +67,8 @@ export class PhoneParser {
     const parsed = this.parseUncached(text, country);
     // Clearing all at once is cheaper than LRU bookkeeping per lookup, and refills fast.
     if (this.cache.size >= this.cacheSize) this.cache.clear();
-    this.cache.set(key, parsed);
+    // A key of its own: the text is a slice of the source chunk, which the cache would otherwise keep.
+    this.cache.set(detached(key), parsed);
     return parsed;
   }
 

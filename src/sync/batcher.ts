@@ -1,4 +1,5 @@
 // Groups mapped contacts into batches: at most batchSize contacts and batchMaxBytes of JSON, one uc_app_name each.
+import { detached } from "../detached.js";
 import type { PbxContact } from "../pbx/contact.js";
 
 /** A contact on its way to the PBX, with what the report needs to say about it. */
@@ -33,8 +34,13 @@ export class Batcher {
 
   constructor(private readonly limits: BatcherLimits) {}
 
-  /** Adds a contact; returns the batches that are full and must be sent now (usually none, sometimes one). */
-  add(item: PendingContact): Batch[] {
+  /**
+   * Adds a contact; returns the batches that are full and must be sent now (usually none, sometimes one).
+   * The batch keeps a copy whose strings pin no parser chunk: on a mostly unchanged source, a batch fills
+   * over many chunks.
+   */
+  add(pending: PendingContact): Batch[] {
+    const item = detachedPending(pending);
     const appName = item.contact.uc_app_name;
     const size = (item.bytes ?? Buffer.byteLength(JSON.stringify(item.contact))) + 1;
     const ready: Batch[] = [];
@@ -62,6 +68,19 @@ export class Batcher {
     this.open.clear();
     return rest;
   }
+}
+
+function detachedPending(item: PendingContact): PendingContact {
+  const contact: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item.contact)) contact[key] = typeof value === "string" ? detached(value) : value;
+  if (item.contact.ext_info) contact["ext_info"] = item.contact.ext_info.map((block) => ({ caption: detached(block.caption), value: detached(block.value) }));
+  return {
+    ...item,
+    ref: detached(item.ref),
+    displayName: detached(item.displayName),
+    warnings: item.warnings.map(detached),
+    contact: contact as PbxContact,
+  };
 }
 
 /** "Maria Anders (Alfreds Futterkiste)": how reports name a contact. */
