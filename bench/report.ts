@@ -90,7 +90,10 @@ export function loadLine(): string {
 export function machineLine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   const memory = Math.round(os.totalmem() / 2 ** 30);
-  return `${os.availableParallelism()} CPUs (${cpu}), ${memory} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+  // Every measured process inherits NODE_OPTIONS (a smaller young generation changes peak RSS by tens of MB).
+  const nodeOptions = process.env["NODE_OPTIONS"]?.trim();
+  const options = nodeOptions ? ` with NODE_OPTIONS=${nodeOptions}` : "";
+  return `${os.availableParallelism()} CPUs (${cpu}), ${memory} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}${options}`;
 }
 
 /** The commit measured, and whether the working tree differed from it (bench/ and the report aside). */
