@@ -69,8 +69,12 @@ export const sqlConfigSchema = z
     where: z.string().trim().min(1).optional(),
     /** The column that identifies a row: the report's ref, and the order the rows are paged in. */
     key: columnName,
-    /** Rows per page of the keyset walk. */
-    pageSize: z.number().int().min(1).max(100_000).default(5000),
+    /**
+     * Rows per page of the keyset walk. A page is held whole while it is worked through: 1000 rows of a CRM's
+     * contact columns are a few MB; 5000 measured 12 to 15 MB more peak memory (npm run bench), for fewer
+     * round trips.
+     */
+    pageSize: z.number().int().min(1).max(100_000).default(1000),
     /**
      * Read only the rows changed since the last complete run (column >= its newest value then, or NULL); the
      * others are read as keys alone, so that deletions still see every row.
