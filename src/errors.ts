@@ -36,6 +36,7 @@ export const ERROR_HINTS = {
   JOB_LOCKED: "Another run of this job is in progress; wait for it or check the lock owner.",
   JOB_NOT_FOUND: "Check the job name against the jobs in the configuration.",
   RUN_NOT_FOUND: "List runs with `phonebook-sync reports list`.",
+  NOTIFY_FAILED: "Check the webhook URL or the SMTP settings in notifications:; the daemon goes on without them.",
   GUARD_TRIPPED: "Check the source; if the deletions are intended, raise the limit or pass --allow-mass-delete.",
   USAGE: "Run the command with --help.",
   INTERNAL: "This is a bug in phonebook-sync; please report it with the log.",
