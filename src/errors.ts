@@ -34,6 +34,7 @@ export const ERROR_HINTS = {
   // Store, runs, scheduler
   STORE_FAILED: "Check the store settings and that the database is reachable and writable.",
   JOB_LOCKED: "Another run of this job is in progress; wait for it or check the lock owner.",
+  RUN_CLAIMED: "Another daemon sharing the store runs this scheduled run; nothing to do here.",
   JOB_NOT_FOUND: "Check the job name against the jobs in the configuration.",
   RUN_NOT_FOUND: "List runs with `phonebook-sync reports list`.",
   NOTIFY_FAILED: "Check the webhook URL or the SMTP settings in notifications:; the daemon goes on without them.",

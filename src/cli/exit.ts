@@ -3,7 +3,8 @@ import { isSyncError, toSyncError, type ErrorCode } from "../errors.js";
 import { redact } from "../redact.js";
 
 export const EXIT = { success: 0, failed: 1, usage: 2, partial: 3, aborted: 4 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+/** One of EXIT, or 128 + a signal's number for a run interrupted by that signal. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT] | number;
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "CONFIG_INVALID",

@@ -32,7 +32,9 @@ export function renderSummary(summary: RunSummary, context: { appName: string; p
     if (value === 0 && !["read", "inserted", "updated"].includes(key)) continue;
     lines.push(`  ${label.padEnd(width)}  ${value.toLocaleString("en-US").padStart(9)}`);
   }
+  if (summary.fullReason) lines.push(`  full run: ${summary.fullReason}`);
   if (summary.error) lines.push(`  error: ${summary.error}`);
+  if (summary.recordError) lines.push(`  not on record: the store did not take the run's end (${summary.recordError}); the next run of the job marks it`);
   if (context.reportHint) lines.push(`  report: ${context.reportHint}`);
   return `${lines.join("\n")}\n`;
 }

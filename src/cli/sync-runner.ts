@@ -1,10 +1,11 @@
 // Runs the selected jobs of a configuration once: the work behind `sync` and `demo`, callable from tests.
 import type { AppConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../logger.js";
-import { openStore, type JobLock, type Store } from "../store/index.js";
+import { openStore } from "../store/index.js";
 import { openPbx } from "../sync/pbx-session.js";
-import { runJob, type RunSummary, type Trigger } from "../sync/run-job.js";
 import type { ProgressSink } from "../sync/progress.js";
+import { JobRunner } from "../sync/runner.js";
+import type { RunSummary, Trigger } from "../sync/run-job.js";
 import { prepareAll, selectJobs } from "./jobs.js";
 import type { PlanPrinter } from "./plan-output.js";
 import { renderSummary } from "./summary.js";
@@ -24,32 +25,14 @@ export interface SyncRunOptions {
   progress?: (job: string) => ProgressSink;
   /** How to show a run's report, e.g. "phonebook-sync reports show 3 --config x.yaml". */
   reportHint?: (runId: number) => string;
+  /** Stop: read no further, finish the batches in flight, record the runs. */
   signal?: AbortSignal;
+  /** Cancel the requests in flight too (a second Ctrl-C). */
+  cancel?: AbortSignal;
 }
 
-/**
- * Runs `work` holding the job's lock, so two runs of one job never overlap, also from two processes; a run
- * left `running` by a process that died is marked aborted first. A dry run writes nothing and takes no lock.
- */
-async function withJobLock<T>(
-  store: Store,
-  job: string,
-  dryRun: boolean,
-  logger: Logger,
-  work: (lock: JobLock | null, lost: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const lost = new AbortController();
-  if (dryRun) return work(null, lost.signal);
-  // A run whose lock was taken over (it stalled past the stale limit) stops: two writers must never share a job.
-  const lock = await store.acquireJobLock(job, { logger, onLost: (message) => lost.abort(new Error(message)) });
-  try {
-    const aborted = await store.abortInterruptedRuns(job);
-    if (aborted.length > 0) logger.warn({ job, runs: aborted }, "marked runs interrupted by a crash or kill as aborted");
-    return await work(lock, lost.signal);
-  } finally {
-    await lock.release();
-  }
-}
+/** How long the end of a run the store missed is tried again before the command gives up on it. */
+const UNRECORDED_RETRY_MS = [1_000, 2_000, 4_000];
 
 export async function runSync(config: AppConfig, options: SyncRunOptions = {}): Promise<RunSummary[]> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -59,32 +42,32 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
   const store = await openStore(config.store, { logger, baseDir: config.baseDir });
   try {
     const pbx = await openPbx(config.pbx, logger);
+    const runner = new JobRunner(config, store, pbx, logger);
     try {
       const summaries: RunSummary[] = [];
       for (const job of jobs) {
+        // After a Ctrl-C the jobs not started yet are not started.
+        if (options.signal?.aborted) break;
         const plan = options.dryRun ? options.plan?.(job.name) : undefined;
-        const summary = await withJobLock(store, job.name, options.dryRun === true, logger, (lock, lost) =>
-          runJob({
-          config,
+        const summary = await runner.run({
           job,
-          store,
-          client: pbx.client,
-          pbxLabel: pbx.label,
           trigger: options.trigger ?? "cli",
-          logger,
           ...(options.dryRun ? { dryRun: true } : {}),
           ...(plan ? { plan } : {}),
-          ...(options.full ? { full: true } : {}),
+          ...(options.full ? { full: true, fullReason: "--full" } : {}),
           ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
           ...(options.progress ? { progress: options.progress(job.name) } : {}),
-          signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost,
-          ...(lock ? { onRunCreated: (runId: number) => lock.setRunId(runId) } : {}),
-        }),
-        );
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.cancel ? { cancel: options.cancel } : {}),
+        });
         summaries.push(summary);
         const reportHint = summary.runId !== null && options.reportHint ? options.reportHint(summary.runId) : undefined;
         if (options.summaries !== false) out.write(renderSummary(summary, { appName: job.appName, pbx: pbx.label, ...(reportHint ? { reportHint } : {}) }));
         plan?.finish(summary);
+      }
+      for (const delay of UNRECORDED_RETRY_MS) {
+        if ((await runner.flushUnrecorded()) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
       return summaries;
     } finally {

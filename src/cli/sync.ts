@@ -8,7 +8,7 @@ import { createLogger } from "../logger.js";
 import { displayPath } from "./display-path.js";
 import { action } from "./exit.js";
 import { createProgressRenderer } from "./progress.js";
-import { abortOnSignals } from "./signals.js";
+import { abortOnSignals, exitCodeForSignal } from "./signals.js";
 import { exitCodeOf } from "./summary.js";
 import { runSync } from "./sync-runner.js";
 
@@ -37,8 +37,13 @@ export function syncCommand(): Command {
     .addHelpText(
       "after",
       `
-Exit codes: 0 success, 1 failed run, 2 bad configuration or usage, 3 partial (some contacts failed or
-were rejected), 4 aborted by a safety guard.
+Exit codes: 0 success, 1 failed run (the PBX or the source did not answer, a wrong token), 2 bad
+configuration or usage, 3 partial (some contacts failed or were rejected), 4 aborted by a safety guard,
+130 / 143 interrupted by SIGINT / SIGTERM (the run is recorded "aborted").
+
+Before reading, each run asks the PBX a cheap question (get_phonebook) to prove it is reachable and takes the
+token. Ctrl-C once: reading stops, the batches in flight finish, the run is recorded; twice: the requests in
+flight are cancelled too.
 
 Each run pushes only the contacts that are new or changed since the PBX last confirmed them, and deletes
 (delete_phonebook) the ones that vanished from the source, unless a guard stops it: a failed or cut read,
@@ -67,9 +72,12 @@ Examples:
             ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
             logger,
             signal: interrupt.signal,
+            cancel: interrupt.cancel,
             progress: () => (json ? noProgress : createProgressRenderer({ plain: flags.plain === true })),
             reportHint: (runId) => `phonebook-sync reports show ${runId} --config ${displayPath(config.file)}`,
           });
+          // Interrupted: the shells' code for the signal, once the runs are on record.
+          if (interrupt.received) return exitCodeForSignal(interrupt.received);
           return exitCodeOf(summaries);
         } finally {
           interrupt.dispose();

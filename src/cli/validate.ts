@@ -5,6 +5,10 @@ import { silentLogger } from "../logger.js";
 import { getConnector } from "../../connectors/index.js";
 import { compileMapping, loadMapping } from "../mapping/index.js";
 import { redactUrl } from "../redact.js";
+import { toSyncError } from "../errors.js";
+import { openPbx } from "../sync/pbx-session.js";
+import { checkPbx } from "../sync/run-job.js";
+import type { AppConfig } from "../config/index.js";
 import { action, EXIT } from "./exit.js";
 import { prepareAll, selectJobs } from "./jobs.js";
 
@@ -13,9 +17,19 @@ export function validateCommand(): Command {
     .description("Check a configuration file: syntax, options, sources reachable, mappings compile against the source columns.")
     .requiredOption("-c, --config <file>", "configuration file (YAML)")
     .option("-j, --job <name...>", "check only these jobs")
-    .addHelpText("after", "\nExit code 0 when everything is fine, 2 with every problem listed otherwise.")
+    .option("--connect", "also ask the PBX a cheap question (get_phonebook) to prove it is reachable and takes the token")
+    .addHelpText(
+      "after",
+      `
+Exit code 0 when everything is fine, 2 with every configuration problem listed, 1 when a source or (with
+--connect) the PBX does not answer.
+
+Examples:
+  phonebook-sync validate --config config.yaml
+  VOISPEED_TOKEN=... phonebook-sync validate --config config.yaml --connect`,
+    )
     .action(
-      action(async (flags: { config: string; job?: string[] }) => {
+      action(async (flags: { config: string; job?: string[]; connect?: boolean }) => {
         const config = await loadConfig(flags.config);
         const jobs = selectJobs(config, flags.job);
         await prepareAll(config, jobs, silentLogger);
@@ -35,9 +49,28 @@ export function validateCommand(): Command {
             sourceProblems.push(`job ${job.name}: ${(err as Error).message}`);
           }
         }
+        if (flags.connect) {
+          const problem = await connectPbx(config);
+          if (problem === null) out.write(`  pbx: reachable, token accepted\n`);
+          else sourceProblems.push(`pbx: ${problem}`);
+        }
         if (sourceProblems.length === 0) return EXIT.success;
-        process.stderr.write(`source problems:\n  - ${sourceProblems.join("\n  - ")}\n`);
+        process.stderr.write(`problems:\n  - ${sourceProblems.join("\n  - ")}\n`);
         return EXIT.failed;
       }),
     );
+}
+
+/** The run's own PBX check, once, with one try: null when the PBX answered, else what went wrong and the fix. */
+async function connectPbx(config: AppConfig): Promise<string | null> {
+  const pbx = await openPbx(config.pbx, silentLogger);
+  try {
+    await checkPbx(pbx.client, { attempts: 1, minDelayMs: 0, maxDelayMs: 0 });
+    return null;
+  } catch (err) {
+    const error = toSyncError(err);
+    return `${error.code}: ${error.message} (${error.hint})`;
+  } finally {
+    await pbx.close();
+  }
 }

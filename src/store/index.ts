@@ -20,7 +20,15 @@ export {
   type ListRunsFilter,
   type ResultsFilter,
   type Store,
+  type StateScope,
+  type StateChanges,
+  type StateUpsert,
+  type ContactState,
+  type ContactStateView,
+  type LastRunFilter,
+  type Watermark,
 } from "./types.js";
+export type { SqlStore } from "./store.js";
 export {
   EXPORT_COLUMNS,
   EXPORT_FORMATS,

@@ -14,6 +14,13 @@ export const DEFAULT_STALE_AFTER_MS = 60_000;
 /** Insert/take-over attempts before giving up; each failed one means another process changed the row meanwhile. */
 const MAX_ATTEMPTS = 10;
 
+/**
+ * The acquisitions this process holds now. A lock row naming this very process whose owner is not here was left
+ * by a release that failed (the database was away): no one holds it, and waiting for its heartbeat to go stale
+ * would keep a daemon's next runs of the job out for a minute.
+ */
+const heldHere = new Set<string>();
+
 export interface JobLockOptions {
   /** The process recorded as holder; default this one. */
   pid?: number;
@@ -115,6 +122,7 @@ function staleReason(record: LockRecord, settings: Settings): string | undefined
   if (!(age <= settings.staleAfterMs)) return `its last heartbeat is older than ${settings.staleAfterMs} ms`;
   // Only on the same host does a pid mean anything; elsewhere the heartbeat alone decides.
   if (record.host === settings.host && isProcessGone(record.pid)) return `process ${record.pid} is gone`;
+  if (record.host === settings.host && record.pid === process.pid && !heldHere.has(record.owner)) return "this process left it behind when a release failed";
   return undefined;
 }
 
@@ -175,6 +183,7 @@ export async function acquireJobLock(db: Knex, job: string, options: JobLockOpti
 /** The held lock: heartbeats on an unref'd timer (it never keeps the process alive) until released or lost. */
 function holdLock(db: Knex, job: string, key: string, owner: string, settings: Settings): JobLock {
   const mine = () => db(LOCKS_TABLE).where({ job: key, owner });
+  heldHere.add(owner);
   let stopped = false;
   let beating: Promise<void> | null = null;
   let released: Promise<void> | null = null;
@@ -207,6 +216,7 @@ function holdLock(db: Knex, job: string, key: string, owner: string, settings: S
 
   function stop(): void {
     stopped = true;
+    heldHere.delete(owner);
     clearInterval(timer);
   }
 

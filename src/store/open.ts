@@ -8,8 +8,8 @@ import { silentLogger, type Logger } from "../logger.js";
 import { registerSecret } from "../redact.js";
 import { migrationSource } from "./migration-source.js";
 import { storeFailed, type StoreTarget } from "./store-error.js";
-import { createStore } from "./store.js";
-import type { Store, StoreOptions } from "./types.js";
+import { createStore, type SqlStore } from "./store.js";
+import type { StoreOptions } from "./types.js";
 
 export interface OpenStoreContext {
   logger?: Logger;
@@ -176,7 +176,7 @@ async function migrateRetrying(db: Knex, logger: Logger): Promise<void> {
 }
 
 /** Opens (and migrates) the store. Every failure is a SyncError STORE_FAILED naming the file or host. */
-export async function openStore(options: StoreOptions, ctx: OpenStoreContext = {}): Promise<Store> {
+export async function openStore(options: StoreOptions, ctx: OpenStoreContext = {}): Promise<SqlStore> {
   const logger = ctx.logger ?? silentLogger;
   const target = describeTarget(options, ctx.baseDir);
   let config: Knex.Config;

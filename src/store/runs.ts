@@ -4,7 +4,7 @@ import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
 import { redact, redactUrl } from "../redact.js";
 import { RUNS_TABLE, SIZES, clip, clipOrNull } from "./tables.js";
-import { COUNT_KEYS, type CreateRunInput, type FinishRunInput, type ListRunsFilter, type RunCounts, type RunRow, type RunStatus } from "./types.js";
+import { COUNT_KEYS, type CreateRunInput, type FinishRunInput, type LastRunFilter, type ListRunsFilter, type RunCounts, type RunRow, type RunStatus } from "./types.js";
 
 /** A `runs` row as drivers hand it back: numbers may arrive as strings, booleans as 0/1. */
 type RunRecord = Record<string, unknown>;
@@ -38,6 +38,8 @@ export function toRunRow(record: RunRecord): RunRow {
     error: strOrNull(record["error"]),
     pid: numOrNull(record["pid"]),
     host: strOrNull(record["host"]),
+    scheduledFor: strOrNull(record["scheduled_for"]),
+    fullReason: strOrNull(record["full_reason"]),
   };
 }
 
@@ -55,7 +57,22 @@ function countColumns(counts: Partial<RunCounts>): Record<string, number> {
   return columns;
 }
 
+/** A unique-key violation: another daemon created this job's run for the same schedule slot first. */
+function isDuplicateKey(err: unknown): boolean {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "ER_DUP_ENTRY";
+}
+
 export async function insertRun(db: Knex, input: CreateRunInput): Promise<number> {
+  try {
+    return await insertRunRow(db, input);
+  } catch (err) {
+    if (input.scheduledFor === undefined || !isDuplicateKey(err)) throw err;
+    throw new SyncError("RUN_CLAIMED", `the run of job "${input.job}" scheduled for ${input.scheduledFor} was already taken by another process sharing the store`);
+  }
+}
+
+async function insertRunRow(db: Knex, input: CreateRunInput): Promise<number> {
   const zero = Object.fromEntries(COUNT_KEYS.map((key) => [key, 0]));
   const ids: unknown[] = await db(RUNS_TABLE).insert({
     job: clip(input.job, SIZES.job),
@@ -71,6 +88,8 @@ export async function insertRun(db: Knex, input: CreateRunInput): Promise<number
     error: null,
     pid: process.pid,
     host: clip(os.hostname(), SIZES.host),
+    scheduled_for: clipOrNull(input.scheduledFor, SIZES.scheduledFor),
+    full_reason: clipOrNull(input.fullReason, SIZES.fullReason),
   });
   const id = Number(ids[0]);
   if (!Number.isSafeInteger(id) || id <= 0) throw new SyncError("STORE_FAILED", `the database gave no id for the new run of job "${input.job}"`);
@@ -124,6 +143,14 @@ export async function listRuns(db: Knex, filter: ListRunsFilter = {}): Promise<R
 export async function latestRun(db: Knex, job?: string): Promise<RunRow | undefined> {
   const query = db(RUNS_TABLE).orderBy("id", "desc").first();
   if (job !== undefined) query.where({ job });
+  const record = (await query) as RunRecord | undefined;
+  return record ? toRunRow(record) : undefined;
+}
+
+export async function lastRun(db: Knex, job: string, filter: LastRunFilter): Promise<RunRow | undefined> {
+  const query = db(RUNS_TABLE).where({ job: clip(job, SIZES.job) }).orderBy("id", "desc").first();
+  if (filter.statuses !== undefined) query.whereIn("status", [...filter.statuses]);
+  if (filter.full === true) query.whereNotNull("full_reason");
   const record = (await query) as RunRecord | undefined;
   return record ? toRunRow(record) : undefined;
 }

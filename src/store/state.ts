@@ -2,22 +2,9 @@
 import type { Knex } from "knex";
 import { allRows, isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
+import type { ContactState, StateChanges, StateScope, StateUpsert } from "./types.js";
 
-/** Whose state: one PBX (by the hash of its printable endpoint) and one uc_app_name. */
-export interface StateScope {
-  pbxKey: string;
-  appName: string;
-}
-
-export interface ContactState {
-  externalId: string;
-  pbxId: string | null;
-  /** Hash of the contact as last confirmed by the PBX. */
-  contactHash: string;
-  /** Hash of the raw source record and the mapping that made that contact. */
-  sourceHash: string;
-  lastRunId: number;
-}
+export type { ContactState, StateScope, StateUpsert } from "./types.js";
 
 /** Ids per IN (...) list: far below SQLite's and MySQL's placeholder limits. */
 export const LOOKUP_CHUNK = 500;
@@ -90,13 +77,6 @@ export async function* iterateStateIds(db: Knex, where: StateScope, pageSize = 1
   }
 }
 
-export interface StateUpsert {
-  externalId: string;
-  pbxId: string | null;
-  contactHash: string;
-  sourceHash: string;
-}
-
 /** Writes what the PBX confirmed (insert or overwrite), inside the caller's transaction. */
 const UPSERT_COLUMNS = ["pbx_key", "app_name", "external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at"] as const;
 const SQLITE_UPSERT =
@@ -148,4 +128,12 @@ export async function deleteState(trx: Knex.Transaction, where: StateScope, ids:
     return;
   }
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) await scope(trx, where).whereIn("external_id", ids.slice(i, i + LOOKUP_CHUNK)).delete();
+}
+
+/** Applies a results call's state changes inside its transaction. */
+export async function applyStateChanges(trx: Knex.Transaction, runId: number, changes: StateChanges): Promise<void> {
+  const { scope: where, upserts, refreshes, deletes } = changes;
+  if (upserts && upserts.length > 0) await upsertState(trx, where, runId, upserts);
+  if (refreshes && refreshes.length > 0) await refreshSourceHashes(trx, where, refreshes);
+  if (deletes && deletes.length > 0) await deleteState(trx, where, deletes);
 }

@@ -2,17 +2,24 @@
 import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
 import { countByOutcome, insertResults, iterateResults } from "./results.js";
-import { abortInterruptedRuns, finishRun, findRun, insertRun, latestRun, listRuns, updateCounts } from "./runs.js";
+import { abortInterruptedRuns, finishRun, findRun, insertRun, lastRun, latestRun, listRuns, updateCounts } from "./runs.js";
+import { applyStateChanges, countState, iterateStateIds, lookupState } from "./state.js";
 import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
 import { storeLocks } from "./store-locks.js";
-import type { ContactResultInput, ContactResultRow, ResultsFilter, Store } from "./types.js";
+import type { ContactResultInput, ContactResultRow, ContactStateView, ResultsFilter, StateChanges, StateScope, Store } from "./types.js";
+import { readWatermark, writeWatermark } from "./watermarks.js";
+
+/** The store as opened: the Store interface, plus the knex handle for the store's own tests and tools. */
+export interface SqlStore extends Store {
+  readonly knex: Knex;
+}
 
 function checkRunId(runId: number): void {
   if (!Number.isSafeInteger(runId) || runId <= 0) throw new SyncError("RUN_NOT_FOUND", `run id must be a whole number > 0, got ${String(runId)}`);
 }
 
 /** Wraps an open, migrated knex instance. */
-export function createStore(db: Knex, target: StoreTarget): Store {
+export function createStore(db: Knex, target: StoreTarget): SqlStore {
   /** One chain per run: recordResults calls for a run write one after another, so seq follows call order. */
   const writes = new Map<number, Promise<void>>();
   /** The last seq written per run by this process (the job lock keeps other processes off the run). */
@@ -35,13 +42,36 @@ export function createStore(db: Knex, target: StoreTarget): Store {
     }
   }
 
+  /** Driver errors of a walk as STORE_FAILED, at the step that failed. */
+  async function* stateIds(scope: StateScope): AsyncGenerator<string> {
+    const ids = iterateStateIds(db, scope);
+    while (true) {
+      let next: IteratorResult<string>;
+      try {
+        next = await ids.next();
+      } catch (err) {
+        throw storeFailed(`cannot list the contact state of ${scope.appName}`, target, err);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
+  function contactState(scope: StateScope): ContactStateView {
+    return {
+      count: () => guarded(`cannot count the contact state of ${scope.appName}`, target, () => countState(db, scope)),
+      lookup: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupState(db, scope, ids)),
+      ids: () => stateIds(scope),
+    };
+  }
+
   return {
     knex: db,
     location: target.location,
 
     createRun: (input) => guarded(`cannot record a new run of job "${input.job}"`, target, () => insertRun(db, input)),
 
-    recordResults(runId: number, rows: readonly ContactResultInput[], alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>): Promise<void> {
+    recordResults(runId: number, rows: readonly ContactResultInput[], state?: StateChanges): Promise<void> {
       try {
         checkRunId(runId);
       } catch (err) {
@@ -50,7 +80,7 @@ export function createStore(db: Knex, target: StoreTarget): Store {
       const previous = writes.get(runId) ?? Promise.resolve();
       const write = previous
         .catch(() => undefined)
-        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows, alsoInTransaction, seqs)));
+        .then(() => guarded(`cannot record ${rows.length} results of run ${runId}`, target, () => insertResults(db, runId, rows, state && ((trx) => applyStateChanges(trx, runId, state)), seqs)));
       const settled = write.catch(() => undefined);
       writes.set(runId, settled);
       void settled.then(() => {
@@ -70,6 +100,17 @@ export function createStore(db: Knex, target: StoreTarget): Store {
     latestRun: (job) => guarded(job === undefined ? "cannot read the latest run" : `cannot read the latest run of job "${job}"`, target, () => latestRun(db, job)),
 
     results,
+
+    contactState,
+
+    readWatermark: (job, sourceKey) => guarded(`cannot read the watermark of job "${job}"`, target, () => readWatermark(db, job, sourceKey)),
+
+    writeWatermark: (job, sourceKey, value, runId) =>
+      guarded(`cannot record the watermark of job "${job}"`, target, () => writeWatermark(db, job, sourceKey, value, runId)),
+
+    lastRun: (job, filter) => guarded(`cannot read the last runs of job "${job}"`, target, () => lastRun(db, job, filter)),
+
+    ping: () => guarded("the store does not answer", target, async () => void (await db.raw("select 1"))),
 
     countResults: (runId) => guarded(`cannot count the results of run ${runId}`, target, () => countByOutcome(db, runId)),
 

@@ -27,6 +27,8 @@ export const SIZES = {
   info: 8000,
   hash: 40,
   watermark: 64,
+  scheduledFor: 64,
+  fullReason: 500,
 } as const;
 
 /** Shortens a text to `max` characters (code points, so no half emoji), marking the cut with "…". */

@@ -1,5 +1,4 @@
 // The store's vocabulary: run and per-contact result shapes, outcomes, statuses and the Store contract.
-import type { Knex } from "knex";
 import type { JobLock, JobLockOptions } from "./locks.js";
 
 /** Where the store lives: an SQLite file (the embedded default) or a MySQL/MariaDB database. */
@@ -87,6 +86,10 @@ export interface RunRow {
   error: string | null;
   pid: number | null;
   host: string | null;
+  /** The schedule slot a daemon ran this for (ISO time, "+retryN" for a retry); null for other runs. */
+  scheduledFor: string | null;
+  /** Why this run pushed every contact again; null for an incremental run. */
+  fullReason: string | null;
 }
 
 export interface ContactResultInput {
@@ -113,6 +116,9 @@ export interface CreateRunInput {
   /** The PBX endpoint URL, already redacted by the caller. */
   pbx: string;
   dryRun?: boolean;
+  /** The schedule slot; a second run of the same job and slot fails with RUN_CLAIMED (another daemon has it). */
+  scheduledFor?: string;
+  fullReason?: string;
 }
 
 export interface FinishRunInput {
@@ -127,23 +133,78 @@ export interface ListRunsFilter {
   offset?: number;
 }
 
+export interface LastRunFilter {
+  /** Only runs that ended with one of these. */
+  statuses?: readonly RunStatus[];
+  /** Only full runs (a full reason on record). */
+  full?: boolean;
+}
+
+/** Whose contact state: one PBX (by the hash of its printable endpoint) and one uc_app_name. */
+export interface StateScope {
+  pbxKey: string;
+  appName: string;
+}
+
+export interface ContactState {
+  externalId: string;
+  pbxId: string | null;
+  /** Hash of the contact as last confirmed by the PBX. */
+  contactHash: string;
+  /** Hash of the raw source record and the mapping that made that contact. */
+  sourceHash: string;
+  lastRunId: number;
+}
+
+export interface StateUpsert {
+  externalId: string;
+  pbxId: string | null;
+  contactHash: string;
+  sourceHash: string;
+}
+
+/** State changes that go in one transaction with the report rows that justify them. */
+export interface StateChanges {
+  scope: StateScope;
+  upserts?: readonly StateUpsert[];
+  refreshes?: ReadonlyArray<{ externalId: string; sourceHash: string }>;
+  deletes?: readonly string[];
+}
+
+/** One scope's contact state, read in bounded pieces. */
+export interface ContactStateView {
+  count(): Promise<number>;
+  /** The state of these ids (any number; queried in chunks); ids without state are absent. */
+  lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
+  /** Every external id in the scope, in pages ordered by id. */
+  ids(): AsyncIterable<string>;
+}
+
+export interface Watermark {
+  value: string;
+  runId: number;
+}
+
 export interface ResultsFilter {
   outcomes?: readonly Outcome[];
   limit?: number;
   offset?: number;
 }
 
+/** What the rest of the project sees of the store: runs, results, contact state, watermarks and locks; never SQL. */
 export interface Store {
-  /** The connection itself, for code that adds its own tables (contact state, job locks). */
-  readonly knex: Knex;
   /** A printable name of the database: the SQLite file, or mysql user@host:port/database (never the password). */
   readonly location: string;
   createRun(input: CreateRunInput): Promise<number>;
   /**
-   * One transaction, chunked multi-row inserts; `seq` continues in order across calls. `alsoInTransaction`
-   * writes more in the same transaction (the contact state the rows justify).
+   * One transaction, chunked multi-row inserts; `seq` continues in order across calls. `state` changes go in
+   * the same transaction: the contact state moves with the report rows that justify it, or not at all.
    */
-  recordResults(runId: number, rows: readonly ContactResultInput[], alsoInTransaction?: (trx: Knex.Transaction) => Promise<void>): Promise<void>;
+  recordResults(runId: number, rows: readonly ContactResultInput[], state?: StateChanges): Promise<void>;
+  contactState(scope: StateScope): ContactStateView;
+  /** The watermark a complete run of this job left for this mapping and query, if any. */
+  readWatermark(job: string, sourceKey: string): Promise<Watermark | undefined>;
+  writeWatermark(job: string, sourceKey: string, value: string, runId: number): Promise<void>;
   /** Progress while running: only the given counts change. */
   updateRunCounts(runId: number, counts: Partial<RunCounts>): Promise<void>;
   finishRun(runId: number, result: FinishRunInput): Promise<void>;
@@ -151,6 +212,10 @@ export interface Store {
   listRuns(filter?: ListRunsFilter): Promise<RunRow[]>;
   getRun(id: number): Promise<RunRow | undefined>;
   latestRun(job?: string): Promise<RunRow | undefined>;
+  /** The job's newest run that matches the filter (finished with one of the statuses, full). */
+  lastRun(job: string, filter: LastRunFilter): Promise<RunRow | undefined>;
+  /** Answers a trivial query: for health checks. */
+  ping(): Promise<void>;
   /** Streamed in pages by id (keyset), in the order the rows were recorded; never all in memory. */
   results(runId: number, filter?: ResultsFilter): AsyncIterable<ContactResultRow>;
   countResults(runId: number): Promise<Record<Outcome, number>>;

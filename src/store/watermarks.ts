@@ -1,11 +1,7 @@
 // Queries on `source_watermarks`: where an incremental source's next run starts reading.
 import type { Knex } from "knex";
 import { SIZES, WATERMARKS_TABLE, clip } from "./tables.js";
-
-export interface Watermark {
-  value: string;
-  runId: number;
-}
+import type { Watermark } from "./types.js";
 
 /** The watermark a complete run of this job left for this mapping and query, if any. */
 export async function readWatermark(db: Knex, job: string, sourceKey: string): Promise<Watermark | undefined> {

@@ -1,7 +1,7 @@
 // Broken source records (a CSV row with a field too many, a bad quote) and the contacts they stand for.
 import type { SourceProblem } from "../../connectors/types.js";
 import type { CompiledMapping } from "../mapping/index.js";
-import type { ContactState } from "../store/state.js";
+import type { ContactState } from "../store/index.js";
 import type { FingerprintSet } from "./seen-set.js";
 
 /** Past this many recognised contacts, further broken records count as unknown (and hold the deletions). */

@@ -2,7 +2,7 @@
 import type { SourceRecord } from "../../connectors/types.js";
 import type { CompiledMapping } from "../mapping/index.js";
 import type { ContactResultInput, RunCounts } from "../store/index.js";
-import type { ContactState } from "../store/state.js";
+import type { ContactState } from "../store/index.js";
 import { displayNameOf, type PendingContact } from "./batcher.js";
 import { contactHashOf, sourceHashOf } from "./hashes.js";
 import type { FingerprintSet } from "./seen-set.js";

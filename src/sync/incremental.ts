@@ -4,8 +4,7 @@ import type { CheckResult, SourcePresent } from "../../connectors/types.js";
 import { SyncError } from "../errors.js";
 import type { CompiledMapping } from "../mapping/index.js";
 import type { RunCounts, Store } from "../store/index.js";
-import type { ContactState } from "../store/state.js";
-import { readWatermark, writeWatermark } from "../store/watermarks.js";
+import type { ContactState } from "../store/index.js";
 import { sha1Hex } from "./hashes.js";
 import type { FingerprintSet } from "./seen-set.js";
 
@@ -36,14 +35,14 @@ export async function planIncremental(
   }
   const sourceKey = sha1Hex(`${mapping.hash}\u0000${incremental.identity}`);
   if (fullRead) return { sourceKey };
-  const watermark = await readWatermark(store.knex, job, sourceKey);
+  const watermark = await store.readWatermark(job, sourceKey);
   return watermark ? { sourceKey, since: watermark.value } : { sourceKey };
 }
 
 /** The watermark goes on record only after a run that read everything and lost no contact on the way to the PBX. */
 export async function recordWatermark(store: Store, job: string, run: IncrementalRun, value: string | undefined, runId: number, complete: boolean, counts: RunCounts): Promise<boolean> {
   if (value === undefined || !complete || counts.errors > 0 || counts.unconfirmed > 0) return false;
-  await writeWatermark(store.knex, job, run.sourceKey, value, runId);
+  await store.writeWatermark(job, run.sourceKey, value, runId);
   return true;
 }
 

@@ -15,6 +15,9 @@ export const RETRY_POLICY: Partial<Record<ErrorCode, { minDelayMs?: number; maxD
 /** Failures after which no further batch can succeed: the run stops instead of failing every batch. */
 export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "PBX_AUTH_FAILED",
+  // Still refused or unresolvable after every retry: the PBX is down, and every further batch would only wait as long.
+  "PBX_CONNECTION_REFUSED",
+  "PBX_DNS",
   "PBX_TLS",
   "PBX_HTML_RESPONSE",
   "PBX_UNKNOWN_SERVICE",
@@ -51,12 +54,19 @@ export async function withRetry<T>(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts; the abort listener goes with the wait, never left behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
+    if (signal?.aborted) {
       resolve();
-    }, { once: true });
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
 }

@@ -4,7 +4,7 @@ import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSyncError, type SyncError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
-import { COUNT_KEYS, openStore, type JobLock, type RunCounts, type Store, type StoreOptions } from "../../src/store/index.js";
+import { COUNT_KEYS, openStore, type JobLock, type RunCounts, type SqlStore, type StoreOptions } from "../../src/store/index.js";
 import { Collector } from "../helpers/collect.js";
 import { startLockRace } from "../helpers/lock-race.js";
 import type { StoreSuiteSetup } from "./store-suite.js";
@@ -32,7 +32,7 @@ async function failure(promise: Promise<unknown>): Promise<SyncError> {
   throw new Error("expected the call to fail");
 }
 
-async function lockRow(store: Store, job: string): Promise<LockRow | undefined> {
+async function lockRow(store: SqlStore, job: string): Promise<LockRow | undefined> {
   return (await store.knex("job_locks").where({ job }).first()) as LockRow | undefined;
 }
 
@@ -55,8 +55,8 @@ async function deadPid(): Promise<number> {
 
 export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
   describe(`job locks on ${name}`, () => {
-    const opened: Store[] = [];
-    const open = async (options?: StoreOptions): Promise<Store> => {
+    const opened: SqlStore[] = [];
+    const open = async (options?: StoreOptions): Promise<SqlStore> => {
       const store = await openStore(options ?? (await setup.makeOptions()));
       opened.push(store);
       return store;
@@ -209,12 +209,12 @@ export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
       } finally {
         expect(await race.end()).toEqual([0, 0, 0, 0, 0]);
       }
-      expect(await lockRow(opened[0] as Store, "nightly")).toBeUndefined();
+      expect(await lockRow(opened[0] as SqlStore, "nightly")).toBeUndefined();
     });
   });
 
   describe(`interrupted runs on ${name}`, () => {
-    const opened: Store[] = [];
+    const opened: SqlStore[] = [];
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((store) => store.close()));
     });

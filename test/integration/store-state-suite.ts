@@ -1,6 +1,7 @@
 // The contact state (what the PBX confirmed, per PBX and app name), written once and run against every database client.
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/index.js";
+import type { Knex } from "knex";
+import { openStore, type SqlStore } from "../../src/store/index.js";
 import {
   LOOKUP_CHUNK,
   countState,
@@ -24,16 +25,16 @@ function state(id: string, hash = "c"): StateUpsert {
 
 export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
   describe(`contact state on ${name}`, () => {
-    let store: Store | undefined;
+    let store: SqlStore | undefined;
     afterEach(async () => {
       await store?.close();
       store = undefined;
     });
 
-    async function seeded(ids: readonly string[]): Promise<Store> {
+    async function seeded(ids: readonly string[]): Promise<SqlStore> {
       store = await openStore(await setup.makeOptions());
       const runId = await store.createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
-      await store.knex.transaction(async (trx) => {
+      await store.knex.transaction(async (trx: Knex.Transaction) => {
         await upsertState(trx, CRM, runId, ids.map((id) => state(id)));
         await upsertState(trx, OTHER_APP, runId, ids.map((id) => state(id, "e")));
         await upsertState(trx, OTHER_PBX, runId, ids.map((id) => state(id, "f")));
@@ -76,7 +77,7 @@ export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
 
     it("overwrites a contact's state when the PBX confirms it again", async () => {
       const db = (await seeded(["x"])).knex;
-      const runId = await (store as Store).createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
+      const runId = await (store as SqlStore).createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
       await db.transaction((trx) => upsertState(trx, CRM, runId, [{ ...state("x", "d"), pbxId: "99" }]));
       expect((await lookupState(db, CRM, ["x"])).get("x")).toMatchObject({ pbxId: "99", contactHash: "d".repeat(40), lastRunId: runId });
       expect(await countState(db, CRM)).toBe(1);

@@ -12,7 +12,7 @@ import {
   type ContactResultRow,
   type Outcome,
   type RunCounts,
-  type Store,
+  type SqlStore,
   type StoreOptions,
 } from "../../src/store/index.js";
 import { describeLockSuite } from "./store-locks-suite.js";
@@ -50,8 +50,8 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 export function describeStoreSuite(name: string, setup: StoreSuiteSetup): void {
   describe(`store on ${name}`, () => {
-    const opened: Store[] = [];
-    const open = async (options?: StoreOptions): Promise<Store> => {
+    const opened: SqlStore[] = [];
+    const open = async (options?: StoreOptions): Promise<SqlStore> => {
       const store = await openStore(options ?? (await setup.makeOptions()));
       opened.push(store);
       return store;

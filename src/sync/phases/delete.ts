@@ -1,15 +1,9 @@
 // The deletion phase: contacts in state that the source no longer yields, behind guards, then delete_phonebook.
-import type { JobConfig } from "../config/index.js";
-import { isSyncError, toSyncError, type SyncError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import type { PbxClient } from "../pbx/index.js";
-import type { RunCounts, Store } from "../store/index.js";
-import { iterateStateIds, type StateScope } from "../store/state.js";
-import type { PlanSink } from "./plan.js";
-import { TaskPool } from "./pool.js";
-import type { ResultWriter } from "./result-writer.js";
-import { FATAL_CODES, withRetry } from "./retry.js";
-import type { FingerprintSet } from "./seen-set.js";
+import type { JobConfig } from "../../config/index.js";
+import { isSyncError, toSyncError } from "../../errors.js";
+import type { JobRun, Prepared } from "../job-run.js";
+import { TaskPool } from "../pool.js";
+import { FATAL_CODES, withRetry } from "../retry.js";
 
 export interface DeletionFacts {
   /** Contacts in state for this PBX and app name when the run started. */
@@ -58,69 +52,64 @@ function percent(ratio: number): string {
   return `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)}%`;
 }
 
-export interface DeleteContext {
-  store: Store;
-  scope: StateScope;
-  seen: FingerprintSet;
-  job: JobConfig;
-  counts: RunCounts;
-  logger: Logger;
-  client: PbxClient | null;
-  writer: ResultWriter;
-  plan?: PlanSink;
-  signal?: AbortSignal;
-  onDeleted?: () => void;
-}
-
 /** The contacts in state that the source did not yield, walked in pages. */
-async function* vanished(ctx: DeleteContext): AsyncGenerator<string> {
-  for await (const id of iterateStateIds(ctx.store.knex, ctx.scope)) if (!ctx.seen.has(id)) yield id;
+async function* vanished(run: JobRun, prepared: Prepared): AsyncGenerator<string> {
+  for await (const id of prepared.state.ids()) if (!run.seen.has(id)) yield id;
 }
 
-/** Lists the vanished contacts in a dry run's plan. */
-export async function planVanished(ctx: DeleteContext): Promise<void> {
-  for await (const id of vanished(ctx)) {
-    ctx.plan?.entry({ class: "delete", ref: null, externalId: id, name: "", info: "no longer in the source" });
+/** The deletion phase: the guards decide, then a dry run lists the vanished contacts and a real run deletes them. */
+export async function deletePhase(run: JobRun, prepared: Prepared): Promise<DeletionPlan> {
+  const facts = { stateBefore: prepared.stateBefore, seenInState: run.seenInState, recordsRead: run.counts.read, sourceProblems: run.sourceProblems, readFailure: run.readFailure };
+  // A halted run read only part of the source: every contact it did not reach would look vanished.
+  if (run.halted) return { candidates: 0, guard: null };
+  const deletion = planDeletions(facts, run.job.deletions, run.options.allowMassDelete === true);
+  if (deletion.guard !== null || deletion.candidates === 0) return deletion;
+  run.planned.delete = deletion.candidates;
+  if (run.dryRun) {
+    for await (const id of vanished(run, prepared)) run.plan?.entry({ class: "delete", ref: null, externalId: id, name: "", info: "no longer in the source" });
+    return deletion;
   }
+  run.logger.info({ candidates: deletion.candidates }, "deleting contacts that vanished from the source");
+  await deleteVanished(run, prepared);
+  await run.writer?.flush();
+  return deletion;
 }
 
 /**
  * Deletes each vanished contact with delete_phonebook (app_name + external_contact_id). The state row goes
  * in the same transaction as the "deleted" report row, once the PBX confirms; a contact the PBX no longer
- * has counts as deleted too, so a run killed halfway finishes the job next time. Returns the error that
- * stopped the phase early, if any.
+ * has counts as deleted too, so a run killed halfway finishes the job next time. A fatal PBX error stops the run.
  */
-export async function deleteVanished(ctx: DeleteContext): Promise<SyncError | null> {
-  const { client, job, counts, writer } = ctx;
-  if (!client) return null;
-  const appName = ctx.scope.appName;
+async function deleteVanished(run: JobRun, prepared: Prepared): Promise<void> {
+  const { job, counts } = run;
+  const writer = run.writer;
+  if (!writer) return;
+  const appName = prepared.scope.appName;
   const pool = new TaskPool(job.concurrency);
-  let stopped: SyncError | null = null;
-  for await (const externalId of vanished(ctx)) {
-    if (stopped || ctx.signal?.aborted) break;
-    await pool.submit(async () => {
-      try {
-        let info: string | null = null;
-        try {
-          await withRetry(() => client.deletePhonebook({ appName, externalId }, ctx.signal ? { signal: ctx.signal } : {}), job.retry, {
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          });
-        } catch (err) {
-          if (!isSyncError(err, "PBX_CONTACT_NOT_FOUND")) throw err;
-          info = "already gone from the PBX";
-        }
-        counts.deleted++;
-        await writer.add([{ ref: null, appName, externalId, outcome: "deleted", action: "delete", info }], { deletes: [externalId] });
-        ctx.onDeleted?.();
-      } catch (err) {
+  const cancel = run.options.cancel;
+  const deleteOne = async (externalId: string): Promise<void> => {
+    let info: string | null = null;
+    try {
+      await withRetry(() => run.client.deletePhonebook({ appName, externalId }, run.callOptions), job.retry, cancel ? { signal: cancel } : {});
+    } catch (err) {
+      if (!isSyncError(err, "PBX_CONTACT_NOT_FOUND")) {
         const error = toSyncError(err);
         counts.errors++;
-        if (FATAL_CODES.has(error.code)) stopped ??= error;
-        ctx.logger.error({ err: error.toJSON(), externalId }, "delete failed");
+        if (FATAL_CODES.has(error.code)) run.stop(error);
+        run.logger.error({ err: error.toJSON(), externalId }, "delete failed");
         await writer.add([{ ref: null, appName, externalId, outcome: "error", action: "delete", info: `delete failed: ${error.code}: ${error.message}` }]);
+        return;
       }
-    });
+      info = "already gone from the PBX";
+    }
+    // Counted once the PBX confirmed; the writer never throws, so a store failure cannot count it twice.
+    counts.deleted++;
+    await writer.add([{ ref: null, appName, externalId, outcome: "deleted", action: "delete", info }], { deletes: [externalId] });
+    run.progress.update(run.snapshot("deleting"));
+  };
+  for await (const externalId of vanished(run, prepared)) {
+    if (run.halted) break;
+    await pool.submit(() => deleteOne(externalId));
   }
   await pool.drain();
-  return stopped;
 }

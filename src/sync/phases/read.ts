@@ -1,0 +1,98 @@
+// The read phase: the source streams records, a chunk at a time they are classified against the state and batched.
+import { getConnector } from "../../../connectors/index.js";
+import type { SourceItem, SourceProblem, SourceRecord } from "../../../connectors/types.js";
+import { toSyncError } from "../../errors.js";
+import { BrokenRecordKeeper } from "../broken-records.js";
+import { classifyChunk, type Classified, type ClassifyContext } from "../classify.js";
+import { PresentKeys } from "../incremental.js";
+import type { JobRun, Prepared } from "../job-run.js";
+import { submitBatch } from "./push.js";
+
+/** Records classified per state lookup: one query per chunk, never one per contact. */
+const CLASSIFY_CHUNK = 500;
+
+/**
+ * Reads the source to its end (or until the run halts), pushing as it goes; then the last open batches.
+ * A failed read is kept as `readFailure`: the records read before it are pushed all the same, only the
+ * deletions need the whole source.
+ */
+export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> {
+  const { mapping, state } = prepared;
+  const lookup = (ids: readonly string[]) => state.lookup(ids);
+  const classify: ClassifyContext = { mapping, full: run.full, seen: run.seen, counts: run.counts, seenInState: 0, lookup };
+  const keeper = new BrokenRecordKeeper(mapping, lookup);
+  const present = new PresentKeys(mapping, lookup, run.seen, run.counts);
+  let chunk: SourceRecord[] = [];
+  const flushChunk = async (): Promise<void> => {
+    const records = chunk;
+    chunk = [];
+    if (records.length > 0) await handle(run, await classifyChunk(records, classify));
+  };
+
+  try {
+    const items: AsyncIterable<SourceItem> = getConnector(run.job.source.type).read(run.job.source.config, {
+      baseDir: run.config.baseDir,
+      logger: run.logger,
+      ...(prepared.incremental?.since !== undefined ? { since: prepared.incremental.since } : {}),
+      ...(run.options.signal ? { signal: run.options.signal } : {}),
+    });
+    for await (const item of items) {
+      if (run.halted) break;
+      if (item.kind === "watermark") run.watermark = item.value;
+      else if (item.kind === "present") await present.add(item);
+      else if (item.kind === "problem") await brokenRecord(run, keeper, item);
+      else {
+        run.counts.read++;
+        chunk.push(item);
+        if (chunk.length >= CLASSIFY_CHUNK) await flushChunk();
+        if ((run.counts.read & 1023) === 0) run.progress.update(run.snapshot("reading"));
+      }
+    }
+  } catch (err) {
+    const error = toSyncError(err, "SOURCE_READ_FAILED");
+    run.readFailure = `source read failed after ${run.counts.read} records: ${error.message}`;
+    run.logger.error({ err: error.toJSON() }, "source read failed");
+  }
+  await flushChunk();
+  await present.flush();
+  run.seenInState += classify.seenInState + present.seenInState;
+  if (!run.dryRun) for (const batch of run.batcher.flush()) await submitBatch(run, batch);
+  await run.pool.drain();
+  await run.writer?.flush();
+  run.seenInState += keeper.markSeen(run.seen);
+}
+
+/** A record the source could not read: reported, and its contact kept on the PBX when its id can be told. */
+async function brokenRecord(run: JobRun, keeper: BrokenRecordKeeper, item: SourceProblem): Promise<void> {
+  run.counts.invalid++;
+  const known = await keeper.recognise(item);
+  if (known === null) run.sourceProblems++;
+  const info = known && known.length > 0 ? `${item.message} (kept on the PBX: ${known.join(", ")})` : item.message;
+  const externalId = known?.length === 1 ? (known[0] ?? null) : null;
+  await run.writer?.add([{ ref: item.ref, appName: run.job.appName, externalId, outcome: "invalid", info }]);
+  run.plan?.entry({ class: "invalid", ref: item.ref, externalId, name: "", info });
+}
+
+/** Report rows, source-hash refreshes, and contacts to push (or, in a dry run, to list in the plan). */
+async function handle(run: JobRun, classified: readonly Classified[]): Promise<void> {
+  const refreshes: Array<{ externalId: string; sourceHash: string }> = [];
+  for (const item of classified) {
+    if (item.kind === "row") {
+      await run.writer?.add([item.row]);
+      const { outcome } = item.row;
+      const planClass = outcome === "skipped" ? "skip" : outcome === "invalid" ? "invalid" : "duplicate";
+      run.plan?.entry({ class: planClass, ref: item.row.ref, externalId: item.row.externalId, name: item.row.displayName ?? "", info: item.row.info ?? "" });
+    } else if (item.kind === "unchanged") {
+      if (item.refresh) refreshes.push(item.refresh);
+    } else {
+      run.planned[item.action]++;
+      const { pending } = item;
+      if (run.dryRun) {
+        run.plan?.entry({ class: item.action, ref: pending.ref, externalId: pending.contact.uc_external_id, name: pending.displayName, info: pending.warnings.join("; ") });
+      } else {
+        for (const batch of run.batcher.add(pending)) await submitBatch(run, batch);
+      }
+    }
+  }
+  if (refreshes.length > 0) await run.writer?.add([], { refreshes });
+}
