@@ -81,11 +81,11 @@ export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type EmailConfig = z.infer<typeof emailSchema>;
 export type NotificationsConfig = z.infer<typeof notificationsSchema>;
 
-/** The values that must never be printed: webhook header values and the SMTP password. */
+/** The values that must never be printed: the webhook URL (Slack and Teams keep their secret in its path), its header values, the SMTP password. */
 export function notificationSecrets(config: NotificationsConfig | undefined): string[] {
   if (!config) return [];
   const secrets: string[] = [];
-  if (config.webhook) secrets.push(...Object.values(config.webhook.headers));
+  if (config.webhook) secrets.push(config.webhook.url, ...Object.values(config.webhook.headers));
   if (config.email?.smtp.password) secrets.push(config.email.smtp.password);
   return secrets;
 }
