@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT } from "./exit.js";
 import { demoCommand } from "./demo.js";
 import { emulatorCommand } from "./emulator.js";
+import { jobsListCommand } from "./jobs-list.js";
 import { reportsCommand } from "./reports.js";
 import { syncCommand } from "./sync.js";
 import { validateCommand } from "./validate.js";
@@ -41,6 +42,7 @@ Read the reports:                     phonebook-sync reports list --config confi
 program.addCommand(syncCommand());
 program.addCommand(validateCommand());
 program.addCommand(reportsCommand());
+program.addCommand(jobsListCommand());
 program.addCommand(demoCommand());
 program.addCommand(emulatorCommand());
 

@@ -8,6 +8,8 @@ import { registerSecret } from "../redact.js";
 import { getConnector } from "../../connectors/index.js";
 import { interpolateEnv } from "./interpolate.js";
 import { withMappingSources } from "./mapping-source.js";
+import { notificationSecrets, type NotificationsConfig } from "./notifications-schema.js";
+import { systemTimezone } from "./schedule.js";
 import { configSchema, DEFAULTS, type PbxConfig, type RetryConfig, type RawConfig } from "./schema.js";
 
 export type StoreOptionsConfig =
@@ -23,8 +25,20 @@ export interface JobConfig {
   source: { type: string; config: unknown };
   /** Absolute path of the mapping file. */
   mapping: string;
+  /** Cron expression (the job's, else the defaults'); not scheduled when undefined. */
   schedule: string | undefined;
-  timezone: string | undefined;
+  /** IANA zone the schedule is read in: the job's, else the defaults', else the machine's. */
+  timezone: string;
+  /** On start, run once when the last complete run is older than the schedule's period. */
+  catchUp: boolean;
+  /** Run once when the daemon starts. */
+  runOnStart: boolean;
+  /** How long a failed run is retried: "auto" (until one hour before the next run), "off", or milliseconds. */
+  retryWindow: "auto" | "off" | number;
+  /** First delay of the retry back-off (doubling, capped at DEFAULTS.retryDelayCapMs). */
+  retryDelayMs: number;
+  /** Push every contact again when the last full run is older than this; never when undefined. */
+  fullEveryMs: number | undefined;
   batchSize: number;
   batchMaxBytes: number;
   concurrency: number;
@@ -40,6 +54,12 @@ export interface AppConfig {
   pbx: PbxConfig;
   store: StoreOptionsConfig;
   log: { level: string };
+  daemon: {
+    /** Health and metrics over HTTP; no server when undefined. */
+    http: { port: number; host: string } | undefined;
+    shutdownTimeoutMs: number;
+  };
+  notifications: NotificationsConfig | undefined;
   jobs: JobConfig[];
 }
 
@@ -108,11 +128,26 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   registerSecret(raw.pbx.token);
   for (const job of jobs) for (const secret of getConnector(job.source.type).secrets?.(job.source.config) ?? []) registerSecret(secret);
   if (raw.store.client === "mysql") registerSecret(raw.store.connection.password);
+  for (const secret of notificationSecrets(raw.notifications)) registerSecret(secret);
+  for (const secret of credentialsOf(raw.notifications)) registerSecret(secret);
   const pbx: PbxConfig = { ...raw.pbx, caFile: raw.pbx.caFile === undefined ? undefined : path.resolve(baseDir, raw.pbx.caFile) };
   if (pbx.embedded?.dbFile) pbx.embedded = { ...pbx.embedded, dbFile: path.resolve(baseDir, pbx.embedded.dbFile) };
   const store: StoreOptionsConfig =
     raw.store.client === "sqlite" ? { client: "sqlite", filename: path.resolve(baseDir, raw.store.filename) } : raw.store;
-  return { file, baseDir, pbx, store, log: raw.log, jobs };
+  const daemon = {
+    http: raw.daemon?.http,
+    shutdownTimeoutMs: raw.daemon?.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+  };
+  return { file, baseDir, pbx, store, log: raw.log, daemon, notifications: raw.notifications, jobs };
+}
+
+/**
+ * The credential alone of an "Authorization: Bearer TOKEN" style header: the whole value is a secret already,
+ * but a log line or an error may quote the token without its scheme.
+ */
+function credentialsOf(notifications: NotificationsConfig | undefined): string[] {
+  const values = Object.values(notifications?.webhook?.headers ?? {});
+  return values.flatMap((value) => /^(?:Bearer|Basic|Token|Bot)\s+(\S+)\s*$/i.exec(value)?.[1] ?? []);
 }
 
 type AddProblem = (p: readonly (string | number)[], message: string, line?: number) => void;
@@ -145,8 +180,13 @@ function resolveJob(raw: RawConfig, job: RawConfig["jobs"][number], index: numbe
     appName: job.appName,
     source: { type: job.source.type, config: sourceConfig },
     mapping: path.resolve(baseDir, job.mapping),
-    schedule: job.schedule,
-    timezone: job.timezone,
+    schedule: job.schedule ?? defaults.schedule,
+    timezone: job.timezone ?? defaults.timezone ?? systemTimezone(),
+    catchUp: job.catchUp ?? defaults.catchUp ?? DEFAULTS.catchUp,
+    runOnStart: job.runOnStart ?? defaults.runOnStart ?? DEFAULTS.runOnStart,
+    retryWindow: job.retryWindow ?? defaults.retryWindow ?? DEFAULTS.retryWindow,
+    retryDelayMs: job.retryDelay ?? defaults.retryDelay ?? DEFAULTS.retryDelayMs,
+    fullEveryMs: job.fullEvery ?? defaults.fullEvery,
     batchSize: job.batchSize ?? defaults.batchSize ?? DEFAULTS.batchSize,
     batchMaxBytes: job.batchMaxBytes ?? defaults.batchMaxBytes ?? DEFAULTS.batchMaxBytes,
     concurrency: job.concurrency ?? defaults.concurrency ?? DEFAULTS.concurrency,

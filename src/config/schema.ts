@@ -1,5 +1,8 @@
 // The configuration file's schema: every option, its default beside it, its range with the fix in the message.
 import { z } from "zod";
+import { parseDuration } from "./duration.js";
+import { notificationsSchema } from "./notifications-schema.js";
+import { checkCron, checkTimezone } from "./schedule.js";
 
 /** Defaults in one place; the README and config.example.yaml quote these. */
 export const DEFAULTS = {
@@ -15,6 +18,17 @@ export const DEFAULTS = {
   retryMaxDelayMs: 30_000,
   logLevel: "info" as const,
   maxDeleteRatio: 0.1,
+  /** On start, a job whose last complete run is older than its period runs once. */
+  catchUp: true,
+  /** Every job runs once when the daemon starts. */
+  runOnStart: false,
+  /** A failed run is retried until one hour before the job's next regular run. */
+  retryWindow: "auto" as const,
+  /** First delay of a failed run's back-off; it doubles up to retryDelayCapMs. */
+  retryDelayMs: 60_000,
+  retryDelayCapMs: 900_000,
+  daemonHttpHost: "127.0.0.1",
+  shutdownTimeoutMs: 30_000,
 };
 
 const range = (name: string, min: number, max: number) =>
@@ -88,12 +102,64 @@ export const retrySchema = z
   })
   .strict();
 
+/**
+ * A duration ("30s", "15m", "1h30m", "7d") as milliseconds, within min..max, or one of `words` as it is.
+ * A bare number is refused: YAML turns `7` into a number, and the message says to add a unit.
+ */
+function duration(name: string, min: string, max: string): z.ZodType<number, unknown>;
+function duration<W extends string>(name: string, min: string, max: string, words: readonly W[]): z.ZodType<number | W, unknown>;
+function duration(name: string, min: string, max: string, words: readonly string[] = []): z.ZodType<number | string, unknown> {
+  const [minMs, maxMs] = [parseDuration(min), parseDuration(max)];
+  const alternatives = words.map((word) => `"${word}"`).join(", ");
+  return z.unknown().transform((value, ctx): number | string => {
+    if (typeof value === "string" && words.includes(value)) return value;
+    if (typeof value !== "string" && typeof value !== "number") {
+      const also = words.length > 0 ? ` or ${alternatives}` : "";
+      ctx.addIssue({ code: "custom", message: `${name} must be a duration such as 30s, 15m, 1h, 7d${also}` });
+      return z.NEVER;
+    }
+    let ms: number;
+    try {
+      ms = parseDuration(String(value));
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `${(err as Error).message}${words.length > 0 ? `, or ${alternatives}` : ""}` });
+      return z.NEVER;
+    }
+    if (ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: "custom", message: `invalid ${name} "${value}": use ${min}..${max}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const cronExpression = z.string().superRefine((expression, ctx) => {
+  const problem = checkCron(expression);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const timezone = z.string().superRefine((name, ctx) => {
+  const problem = checkTimezone(name);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
 /** Options a job may set and the `defaults` section may set for every job. */
 const tuningShape = {
   batchSize: range("batchSize", 1, 5_000).optional(),
   batchMaxBytes: range("batchMaxBytes", 10_000, 64 * 1_048_576).optional(),
   concurrency: range("concurrency", 1, 16).optional(),
   retry: retrySchema.optional(),
+  /** When the daemon runs the job: cron, five fields or six with seconds first. */
+  schedule: cronExpression.optional(),
+  /** IANA time zone the schedule is read in; default the machine's. */
+  timezone: timezone.optional(),
+  catchUp: z.boolean({ message: "catchUp must be true or false" }).optional(),
+  runOnStart: z.boolean({ message: "runOnStart must be true or false" }).optional(),
+  /** How long a failed run keeps being retried: a duration, "auto" (until one hour before the next run) or "off". */
+  retryWindow: duration("retryWindow", "1s", "30d", ["auto", "off"] as const).optional(),
+  retryDelay: duration("retryDelay", "100ms", "15m").optional(),
+  /** Push every contact again when the last full run is older than this. */
+  fullEvery: duration("fullEvery", "1s", "366d").optional(),
 };
 
 export const deletionsSchema = z
@@ -120,10 +186,23 @@ export const jobSchema = z
     source: z.object({ type: z.string().min(1) }).passthrough(),
     /** Path of the mapping file (YAML), relative to the config file. */
     mapping: z.string().min(1),
-    schedule: z.string().min(1).optional(),
-    timezone: z.string().min(1).optional(),
     deletions: deletionsSchema.optional(),
     ...tuningShape,
+  })
+  .strict();
+
+export const daemonSchema = z
+  .object({
+    /** Health and metrics over HTTP; no server when absent. */
+    http: z
+      .object({
+        port: range("daemon.http.port", 1, 65_535),
+        host: z.string().min(1).default(DEFAULTS.daemonHttpHost),
+      })
+      .strict()
+      .optional(),
+    /** How long SIGTERM waits for running jobs before they are aborted. */
+    shutdownTimeoutMs: range("daemon.shutdownTimeoutMs", 1_000, 600_000).default(DEFAULTS.shutdownTimeoutMs),
   })
   .strict();
 
@@ -136,6 +215,8 @@ export const configSchema = z
       .strict()
       .default({ level: DEFAULTS.logLevel }),
     defaults: z.object(tuningShape).strict().default({}),
+    daemon: daemonSchema.optional(),
+    notifications: notificationsSchema.optional(),
     jobs: z.array(jobSchema).min(1, { message: "at least one job is needed" }),
   })
   .strict();
@@ -144,3 +225,4 @@ export type RawConfig = z.infer<typeof configSchema>;
 export type PbxConfig = z.infer<typeof pbxSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type RetryConfig = z.infer<typeof retrySchema>;
+export type DaemonConfig = z.infer<typeof daemonSchema>;

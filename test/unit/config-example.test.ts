@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/index.js";
+import { clearSecrets, redact } from "../../src/redact.js";
 import { ROOT } from "../helpers/cli.js";
 
 const FILE = path.join(ROOT, "config.example.yaml");
@@ -24,10 +25,39 @@ function withSqlJob(text: string): string {
     .join("\n");
 }
 
+/** The example with its commented notifications block switched on: from "# notifications:" to the next blank line. */
+function withNotifications(text: string): string {
+  const lines = text.split("\n");
+  const start = lines.indexOf("# notifications:");
+  expect(start).toBeGreaterThan(0);
+  const end = lines.indexOf("", start);
+  return lines.map((line, i) => (i >= start && i < end ? line.replace(/^# /, "") : line)).join("\n");
+}
+
 describe("config.example.yaml", () => {
   it("loads as shipped", () => {
     const config = parseConfig(TEXT, FILE, { env: ENV });
     expect(config.jobs.map((job) => job.name)).toEqual(["crm"]);
+    expect(config.jobs[0]).toMatchObject({
+      schedule: "0 2 * * *",
+      timezone: "Europe/Rome",
+      catchUp: true,
+      runOnStart: false,
+      retryWindow: "auto",
+      retryDelayMs: 60_000,
+      fullEveryMs: undefined,
+    });
+    expect(config.daemon).toEqual({ http: { port: 9464, host: "127.0.0.1" }, shutdownTimeoutMs: 30_000 });
+    expect(config.notifications).toBeUndefined();
+  });
+
+  it("loads with its notifications uncommented, their secrets taken from the environment and masked", () => {
+    clearSecrets();
+    const env = { ...ENV, HOOK_TOKEN: "example-hook-token", SMTP_PASSWORD: "example-smtp-pw" };
+    const config = parseConfig(withNotifications(TEXT), FILE, { env });
+    expect(config.notifications?.webhook).toMatchObject({ url: "https://hooks.example.com/phonebook-sync", headers: { Authorization: "Bearer example-hook-token" } });
+    expect(config.notifications?.email).toMatchObject({ smtp: { host: "smtp.example.com", port: 587, password: "example-smtp-pw" }, to: ["it@example.com"] });
+    expect(redact("Bearer example-hook-token / example-smtp-pw")).toBe("*** / ***");
   });
 
   it("loads with its SQL job uncommented, the query taken from the SuiteCRM preset's source block", () => {
