@@ -3,6 +3,7 @@
 import v8 from "node:v8";
 import { Command, CommanderError } from "commander";
 import { EXIT } from "./exit.js";
+import { daemonCommand } from "./daemon.js";
 import { demoCommand } from "./demo.js";
 import { emulatorCommand } from "./emulator.js";
 import { jobsListCommand } from "./jobs-list.js";
@@ -36,6 +37,7 @@ const program = new Command("phonebook-sync")
 Start with the demo (no PBX needed):  phonebook-sync demo
 Check a configuration:                phonebook-sync validate --config config.yaml
 Sync once:                            VOISPEED_TOKEN=... phonebook-sync sync --config config.yaml
+Run the jobs nightly:                 VOISPEED_TOKEN=... phonebook-sync daemon --config config.yaml
 Read the reports:                     phonebook-sync reports list --config config.yaml`,
   );
 
@@ -43,6 +45,7 @@ program.addCommand(syncCommand());
 program.addCommand(validateCommand());
 program.addCommand(reportsCommand());
 program.addCommand(jobsListCommand());
+program.addCommand(daemonCommand());
 program.addCommand(demoCommand());
 program.addCommand(emulatorCommand());
 

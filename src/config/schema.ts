@@ -196,7 +196,8 @@ export const daemonSchema = z
     /** Health and metrics over HTTP; no server when absent. */
     http: z
       .object({
-        port: range("daemon.http.port", 1, 65_535),
+        // 0: any free port (the daemon logs the one it got); for tests and ad-hoc runs.
+        port: range("daemon.http.port", 0, 65_535),
         host: z.string().min(1).default(DEFAULTS.daemonHttpHost),
       })
       .strict()
