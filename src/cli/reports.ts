@@ -172,10 +172,11 @@ export function renderRunHeader(run: RunRow): string {
     ["uc_app_name", run.appName],
     ["PBX", run.pbx],
     ["status", `${run.status}${run.dryRun ? " (dry run)" : ""}`],
-    ["trigger", run.trigger],
+    ["trigger", run.scheduledFor ? `${run.trigger} (slot ${run.scheduledFor})` : run.trigger],
     ["started", formatLocalTime(run.startedAt)],
     ["ended", ended],
   ];
+  if (run.fullReason) fields.push(["full run", run.fullReason]);
   if (run.host) fields.push(["host", run.pid === null ? run.host : `${run.host} (pid ${run.pid})`]);
   const width = Math.max(...fields.map(([label]) => label.length), ...COUNT_LABELS.map(([, label]) => label.length));
   const lines = [`Run ${run.id}`];
