@@ -2,6 +2,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
 import { Agent, request } from "undici";
+import { linkSignals } from "../linked-signal.js";
 import type { Logger } from "../logger.js";
 import { redactUrl } from "../redact.js";
 import { networkError } from "./network-errors.js";
@@ -56,7 +57,9 @@ export class Transport {
     const started = performance.now();
     // undici's own timeouts cover each phase; this one covers the whole request, as timeoutMs promises.
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = call.signal ? AbortSignal.any([timeout, call.signal]) : timeout;
+    // Linked by hand and unlinked after: the caller's signal may be a daemon's, alive for months.
+    const linked = call.signal ? linkSignals([timeout, call.signal]) : null;
+    const signal = linked ? linked.signal : timeout;
     logger.debug(
       { service: call.service, method: call.method, url: redactUrl(call.url), bytes: call.body?.length ?? 0 },
       "pbx request",
@@ -90,6 +93,8 @@ export class Transport {
       );
       logger.debug({ service: call.service, code: error.code, ms: Math.round(performance.now() - started) }, "pbx request failed");
       throw error;
+    } finally {
+      linked?.dispose();
     }
   }
 

@@ -3,6 +3,7 @@ import type { AppConfig, JobConfig } from "../config/index.js";
 import { toSyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { FinishRunInput, Store } from "../store/index.js";
+import { linkSignals } from "../linked-signal.js";
 import type { PbxSession } from "./pbx-session.js";
 import type { PlanSink } from "./plan.js";
 import type { ProgressSink } from "./progress.js";
@@ -61,8 +62,12 @@ export class JobRunner {
     try {
       const aborted = await this.store.abortInterruptedRuns(request.job.name);
       if (aborted.length > 0) this.logger.warn({ job: request.job.name, runs: aborted }, "marked runs interrupted by a crash or kill as aborted");
-      const signal = request.signal ? AbortSignal.any([request.signal, lost.signal]) : lost.signal;
-      return await runJob({ ...this.options(request, signal), onRunCreated: (runId) => lock.setRunId(runId) });
+      const linked = linkSignals([request.signal, lost.signal]);
+      try {
+        return await runJob({ ...this.options(request, linked.signal), onRunCreated: (runId) => lock.setRunId(runId) });
+      } finally {
+        linked.dispose();
+      }
     } finally {
       // A release that fails (the store is away) leaves a row this process takes over at its next acquisition.
       await lock.release().catch((err: unknown) => this.logger.warn({ job: request.job.name, err: toSyncError(err).toJSON() }, "cannot release the job lock"));
