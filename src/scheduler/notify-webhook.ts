@@ -5,7 +5,6 @@ import { Agent, request } from "undici";
 import type { WebhookConfig } from "../config/notifications-schema.js";
 import { SyncError } from "../errors.js";
 import { errorCodes } from "../pbx/network-errors.js";
-import { redactUrl } from "../redact.js";
 import type { RunNotice } from "./notice.js";
 
 export interface WebhookSendOptions {
@@ -178,9 +177,10 @@ async function readExcerpt(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString("utf8").replace(/\s+/g, " ").trim();
 }
 
+/** The host alone: the rest of the URL may be the secret (a chat webhook's key in its path), and is registered as one. */
 function printableHost(url: string): string {
   try {
-    return new URL(redactUrl(url)).host;
+    return new URL(url).host;
   } catch {
     return "(unparseable webhook URL)";
   }

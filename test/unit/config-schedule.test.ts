@@ -147,7 +147,7 @@ describe("schedule options in the configuration", () => {
       ["Mars/Olympus", 'jobs[0].timezone: unknown time zone "Mars/Olympus"'],
       ["batchSize: 0", "jobs[0].batchSize: invalid batchSize: use 1..5000"],
       ['catchUp: "yes"', "jobs[0].catchUp: catchUp must be true or false"],
-      ["port: 70000", "daemon.http.port: invalid daemon.http.port: use 1..65535"],
+      ["port: 70000", "daemon.http.port: invalid daemon.http.port: use 0..65535"],
       ["shutdownTimeoutMs: 10", "daemon.shutdownTimeoutMs: invalid daemon.shutdownTimeoutMs: use 1000..600000"],
     ];
     for (const [needle, problem] of expected) expect(error.message).toContain(`${FILE}:${lineOf(text, needle)}: ${problem}`);
