@@ -1,4 +1,5 @@
 // The daemon's metrics and HTTP server over real loopback HTTP: /metrics parsed as a scraper would, /healthz, close.
+import { emptyCounts } from "../../src/sync/counts.js";
 import http from "node:http";
 import net from "node:net";
 import { Writable } from "node:stream";
@@ -60,21 +61,7 @@ async function scrape(base: string) {
 }
 
 function counts(partial: Partial<RunCounts>): RunCounts {
-  return {
-    read: 0,
-    skipped: 0,
-    invalid: 0,
-    duplicates: 0,
-    unchanged: 0,
-    inserted: 0,
-    updated: 0,
-    rejected: 0,
-    warnings: 0,
-    errors: 0,
-    unconfirmed: 0,
-    deleted: 0,
-    ...partial,
-  };
+  return { ...emptyCounts(), ...partial };
 }
 
 function run(partial: Partial<ObservedRun> & { job: string }): ObservedRun {
