@@ -43,9 +43,17 @@ Examples:
       action(async (flags: DaemonFlags) => {
         const config = await loadConfig(flags.config);
         const logger = createLogger({ level: flags.logLevel ?? config.log.level, pretty: flags.pretty ?? process.stderr.isTTY === true });
-        const daemon = await Daemon.start(config, logger);
-        await untilStopped(daemon, logger);
-        return EXIT.success;
+        // The last line of defence of a process that runs for months: a promise nobody observed is a bug to
+        // report, not a reason to stop every job's schedule.
+        const onUnhandled = (reason: unknown) => logger.error({ err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }, "BUG: unhandled rejection (please report it); the daemon goes on");
+        process.on("unhandledRejection", onUnhandled);
+        try {
+          const daemon = await Daemon.start(config, logger);
+          await untilStopped(daemon, logger);
+          return EXIT.success;
+        } finally {
+          process.off("unhandledRejection", onUnhandled);
+        }
       }),
     );
 }
@@ -70,7 +78,7 @@ function untilStopped(daemon: Daemon, logger: Logger): Promise<void> {
     };
     const onReload = () => {
       logger.info("SIGHUP: reloading the configuration");
-      void daemon.reload();
+      daemon.reload().catch((err: unknown) => logger.error({ err: String(err) }, "reload failed; the old configuration keeps running"));
     };
     process.on("SIGTERM", onStop);
     process.on("SIGINT", onStop);

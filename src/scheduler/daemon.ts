@@ -61,11 +61,13 @@ export class Daemon {
     routeCronLogs(logger);
     const store = await openStore(config.store, { logger, baseDir: config.baseDir });
     let pbx: PbxSession | undefined;
+    let daemon: Daemon | undefined;
     try {
       pbx = await openPbx(config.pbx, logger);
-      const daemon = new Daemon(config, store, pbx, new DaemonMetrics(), logger);
+      const started = new Daemon(config, store, pbx, new DaemonMetrics(), logger);
+      daemon = started;
       if (config.daemon.http) {
-        daemon.http = await startDaemonHttp({ ...config.daemon.http, metrics: daemon.metrics, health: () => daemon.health(), logger });
+        started.http = await startDaemonHttp({ ...config.daemon.http, metrics: started.metrics, health: () => started.health(), logger });
       }
       const scheduled = await daemon.applyJobs(config);
       daemon.metrics.setUp(true);
@@ -73,6 +75,9 @@ export class Daemon {
       await daemon.startupRuns(config);
       return daemon;
     } catch (err) {
+      if (daemon) clearInterval(daemon.flushTimer);
+      for (const name of [...(daemon?.tasks.keys() ?? [])]) daemon?.unschedule(name);
+      await daemon?.http?.close().catch(() => undefined);
       await pbx?.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       throw err;
@@ -180,7 +185,9 @@ export class Daemon {
       { timezone: job.timezone, name: `phonebook-sync:${job.name}` },
     );
     this.tasks.set(job.name, task);
-    void Promise.resolve(task.start()).then(() => this.metrics.setNextRun(job.name, task.getNextRun()));
+    Promise.resolve(task.start())
+      .then(() => this.metrics.setNextRun(job.name, task.getNextRun()))
+      .catch((err: unknown) => this.logger.error({ job: job.name, err: toSyncError(err).toJSON() }, "cannot start the job's schedule"));
   }
 
   private unschedule(name: string): void {

@@ -157,6 +157,8 @@ export class JobRuns {
     const status = summary.status === "running" ? "failed" : summary.status;
     const endedAt = new Date();
     this.ctx.metrics.observeRun({ job: job.name, trigger: firing.trigger, status, counts: summary.counts, durationMs: summary.durationMs, endedAt });
+    // A run cut short by the daemon's own shutdown says nothing about the job: no notice, and the status before stands.
+    if (status === "aborted" && this.ctx.signal.aborted) return;
     const kind = noticeKind(state.lastStatus, status);
     if (kind) {
       await this.ctx.notifier.notify({
