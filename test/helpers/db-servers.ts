@@ -141,7 +141,21 @@ function stopProcess(child: ChildProcess): Promise<void> {
 const MARIADB = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/bin/mariadbd"];
 const MARIADB_INSTALL_DB = ["/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db", "/usr/sbin/mariadb-install-db"];
 
+/** A MariaDB server that a test may kill and start again on the same data directory and port. */
+export interface RestartableDbServer extends RunningDbServer {
+  /** Ends the server the hard way (SIGKILL by default), as a crash would; the data directory stays. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same data directory and port, and waits until it accepts connections. */
+  restart(): Promise<void>;
+}
+
 export async function startMariaDb(): Promise<RunningDbServer> {
+  const { server, stop } = await startRestartableMariaDb();
+  return { server, stop };
+}
+
+/** Like startMariaDb, with kill() and restart() for tests of a database that goes away mid-run. */
+export async function startRestartableMariaDb(): Promise<RestartableDbServer> {
   if (!findProgram(MARIADB)) aptInstall(["mariadb-server"], "MariaDB");
   const mariadbd = findProgram(MARIADB);
   const installDb = findProgram(MARIADB_INSTALL_DB);
@@ -153,7 +167,7 @@ export async function startMariaDb(): Promise<RunningDbServer> {
   const common = ["--no-defaults", `--datadir=${dataDir}`, "--user=root"];
   const tls = makeCertificates(dir);
   execFileSync(installDb, [...common, "--auth-root-authentication-method=socket", "--skip-test-db"], { stdio: "pipe" });
-  const { child, output } = startProcess(mariadbd, [
+  const args = [
     ...common,
     `--socket=${socket}`,
     `--port=${port}`,
@@ -167,32 +181,55 @@ export async function startMariaDb(): Promise<RunningDbServer> {
     `--ssl-ca=${tls.caFile}`,
     `--ssl-cert=${tls.certFile}`,
     `--ssl-key=${tls.keyFile}`,
-  ]);
+  ];
   const mysql = await import("mysql2/promise");
   const asRoot = () => mysql.createConnection({ socketPath: socket, user: "root" });
-  await waitFor(
-    async () => {
-      const connection = await asRoot();
-      await connection.end();
-    },
-    child,
-    output,
-    "MariaDB",
-  );
-  const root = await asRoot();
+  let running = startProcess(mariadbd, args);
+  const launched = async (): Promise<void> => {
+    const { child, output } = running;
+    await waitFor(
+      async () => {
+        const connection = await asRoot();
+        await connection.end();
+      },
+      child,
+      output,
+      "MariaDB",
+    );
+  };
   try {
-    await root.query(`CREATE DATABASE ${TEST_DATABASE} CHARACTER SET utf8mb4`);
-    await root.query(`CREATE USER '${TEST_USER}'@'127.0.0.1' IDENTIFIED BY '${TEST_PASSWORD}'`);
-    // Tests create one database per suite, so the user may create and drop databases of its own prefix.
-    await root.query(`GRANT ALL PRIVILEGES ON \`pbsync\\_%\`.* TO '${TEST_USER}'@'127.0.0.1'`);
-  } finally {
-    await root.end();
+    await launched();
+    const root = await asRoot();
+    try {
+      await root.query(`CREATE DATABASE ${TEST_DATABASE} CHARACTER SET utf8mb4`);
+      await root.query(`CREATE USER '${TEST_USER}'@'127.0.0.1' IDENTIFIED BY '${TEST_PASSWORD}'`);
+      // Tests create one database per suite, so the user may create and drop databases of its own prefix.
+      await root.query(`GRANT ALL PRIVILEGES ON \`pbsync\\_%\`.* TO '${TEST_USER}'@'127.0.0.1'`);
+    } finally {
+      await root.end();
+    }
+  } catch (err) {
+    await stopProcess(running.child);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
   return {
     server: { client: "mysql", host: "127.0.0.1", port, user: TEST_USER, password: TEST_PASSWORD, database: TEST_DATABASE, started: true, caFile: tls.caFile, otherCaFile: tls.otherCaFile },
     async stop() {
-      await stopProcess(child);
+      await stopProcess(running.child);
       await rm(dir, { recursive: true, force: true });
+    },
+    async kill(signal = "SIGKILL") {
+      const { child } = running;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill(signal);
+      await exited;
+    },
+    async restart() {
+      if (running.child.exitCode === null && running.child.signalCode === null) throw new Error("MariaDB is still running: kill() it first");
+      running = startProcess(mariadbd, args);
+      await launched();
     },
   };
 }
