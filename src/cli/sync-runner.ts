@@ -65,9 +65,9 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
         if (options.summaries !== false) out.write(renderSummary(summary, { appName: job.appName, pbx: pbx.label, ...(reportHint ? { reportHint } : {}) }));
         plan?.finish(summary);
       }
-      for (const delay of UNRECORDED_RETRY_MS) {
+      for (const delay of [0, ...UNRECORDED_RETRY_MS]) {
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         if ((await runner.flushUnrecorded()) === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, delay));
       }
       return summaries;
     } finally {

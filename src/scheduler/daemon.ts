@@ -179,7 +179,7 @@ export class Daemon {
       expression,
       (context) => {
         const slot = new Date(Math.floor(context.date.getTime() / 1000) * 1000);
-        this.runs.fire(job.name, { trigger: "schedule", slot, slotKey: slotKey(slot), attempt: 0 });
+        this.runs.fire(job.name, { trigger: "schedule", slot, windowFrom: slot, slotKey: slotKey(slot), attempt: 0 });
         this.metrics.setNextRun(job.name, task.getNextRun());
       },
       { timezone: job.timezone, name: `phonebook-sync:${job.name}` },
@@ -202,7 +202,7 @@ export class Daemon {
   private async startupRuns(config: AppConfig): Promise<void> {
     for (const job of config.jobs) {
       if (job.runOnStart) {
-        this.runs.fire(job.name, { trigger: "start", slot: new Date(), slotKey: undefined, attempt: 0 });
+        this.runs.fire(job.name, { trigger: "start", slot: new Date(), windowFrom: new Date(), slotKey: undefined, attempt: 0 });
         continue;
       }
       if (!job.schedule || !job.catchUp) continue;
@@ -211,7 +211,7 @@ export class Daemon {
         const slot = missedSlot(job, lastComplete);
         if (!slot) continue;
         this.logger.info({ job: job.name, missed: slot.toISOString(), lastComplete: lastComplete?.id ?? null }, "catching up a missed run");
-        this.runs.fire(job.name, { trigger: "catch-up", slot, slotKey: slotKey(slot, "+catch-up"), attempt: 0 });
+        this.runs.fire(job.name, { trigger: "catch-up", slot, windowFrom: new Date(), slotKey: slotKey(slot, "+catch-up"), attempt: 0 });
       } catch (err) {
         this.logger.error({ job: job.name, err: toSyncError(err).toJSON() }, "cannot tell whether a run was missed; the next regular run goes ahead");
       }

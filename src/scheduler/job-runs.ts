@@ -16,8 +16,10 @@ import { fullReasonOf, retryAt, slotKey } from "./timing.js";
 /** What fires a run: the trigger, and the schedule slot it stands for (the claim key across daemons). */
 export interface Firing {
   trigger: Trigger;
-  /** The slot's time; the retry window counts from it. */
+  /** The slot's time. */
   slot: Date;
+  /** Where a duration retryWindow counts from: the slot, or for a catch-up or a start run the time it started. */
+  windowFrom: Date;
   /** The key recorded with the run (unique per job): undefined for runs no other daemon would also make. */
   slotKey: string | undefined;
   /** Retries of this slot so far. */
@@ -180,14 +182,14 @@ export class JobRuns {
     state.lastStatus = status;
     // An interrupted run (shutdown) is not retried here: the next daemon's catch-up takes it.
     if (status !== "failed" || !summary.transient || this.stopped || this.ctx.signal.aborted) return;
-    const at = retryAt(job, firing.attempt + 1, firing.slot, this.ctx.nextRun(job.name));
+    const at = retryAt(job, firing.attempt + 1, firing.windowFrom, this.ctx.nextRun(job.name));
     if (!at) {
       logger.warn({ retryWindow: job.retryWindow }, "the run failed; no retry fits in the retry window, the next regular run tries again");
       return;
     }
     const attempt = firing.attempt + 1;
     logger.warn({ retryAt: at.toISOString(), attempt }, "the run failed for a passing reason: retrying");
-    const retry: Firing = { trigger: "retry", slot: firing.slot, slotKey: slotKey(firing.slot, `+retry${attempt}`), attempt };
+    const retry: Firing = { ...firing, trigger: "retry", slotKey: slotKey(firing.slot, `+retry${attempt}`), attempt };
     state.retry = setTimeout(() => {
       state.retry = null;
       this.fire(job.name, retry);

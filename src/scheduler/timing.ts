@@ -44,13 +44,14 @@ export function slotKey(slot: Date, suffix = ""): string {
 
 /**
  * When the failed run's next retry starts, or undefined when it falls outside the job's retry window: "auto"
- * ends one hour before the next regular run, a duration counts from the failed slot, "off" never retries.
+ * ends one hour before the next regular run, a duration counts from `windowFrom` (the failed slot, or when a
+ * catch-up or start run began), "off" never retries.
  */
-export function retryAt(job: JobConfig, attempt: number, slot: Date, nextRegular: Date | undefined, now: Date = new Date()): Date | undefined {
+export function retryAt(job: JobConfig, attempt: number, windowFrom: Date, nextRegular: Date | undefined, now: Date = new Date()): Date | undefined {
   if (job.retryWindow === "off") return undefined;
   const delay = Math.min(DEFAULTS.retryDelayCapMs, job.retryDelayMs * 2 ** Math.max(0, attempt - 1));
   const at = new Date(now.getTime() + delay);
-  const end = job.retryWindow === "auto" ? (nextRegular ? nextRegular.getTime() - 3_600_000 : undefined) : slot.getTime() + job.retryWindow;
+  const end = job.retryWindow === "auto" ? (nextRegular ? nextRegular.getTime() - 3_600_000 : undefined) : windowFrom.getTime() + job.retryWindow;
   if (end === undefined || at.getTime() > end) return undefined;
   return at;
 }

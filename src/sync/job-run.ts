@@ -46,6 +46,8 @@ export class JobRun {
   /** Set by the start phase. */
   writer: ResultWriter | null = null;
   pushed = 0;
+  /** Contacts in batches formed but not sent because the stop signal came first. */
+  notSent = 0;
   /** Broken records whose id cannot be told: any of them might be a contact in state. */
   sourceProblems = 0;
   /** Ids with state that this run saw: the rest of the state vanished from the source. */

@@ -140,6 +140,40 @@ describe("a store that fails while a run pushes", () => {
     expect(unhandled).toEqual([]);
   });
 
+  it("stops the run STORE_FAILED, not as a source failure, when the state cannot be looked up mid-read", async () => {
+    const COUNT = 2_000;
+    await env.writeSource(source(COUNT));
+    env.emulator.faults.add({ service: "phonebook_import_sync", delayMs: 200, times: 1_000 });
+    const from = env.emulator.requestLog.length;
+    const running = sync({ full: true });
+    // The first 500 records were classified; the lookup of the next 500 finds no table.
+    await waitForRequest("phonebook_import_sync", from);
+    sql((db) => db.exec("ALTER TABLE contact_state RENAME TO contact_state_away"));
+    let summary: RunSummary;
+    try {
+      ({ summary } = await running);
+    } finally {
+      sql((db) => db.exec("ALTER TABLE contact_state_away RENAME TO contact_state"));
+    }
+
+    expect(unhandled).toEqual([]);
+    expect(summary.status).toBe("failed");
+    expect(summary.error).toMatch(/STORE_FAILED: .*contact_state/);
+    expect(summary.error).not.toMatch(/source read failed/);
+    expect(summary.transient).toBe(true);
+    const onPbx = crmContacts().length;
+    expect(summary.counts.inserted).toBe(onPbx);
+    // Every record read is accounted for: on the PBX, or an error (unsent, or left unclassified by the lookup).
+    expect(summary.counts.inserted + summary.counts.errors).toBe(summary.counts.read);
+    expect(summary.counts.read).toBeLessThan(COUNT);
+    expect(await lockRows()).toEqual([]);
+
+    env.emulator.faults.clear();
+    const again = await sync();
+    expect(again.summary).toMatchObject({ status: "success", error: null });
+    expectPhonebookEquals(COUNT);
+  });
+
   it("counts a deletion whose report write fails once, as deleted and never as an error", async () => {
     await env.writeSource(source(700));
     await sync({ full: true, allowMassDelete: true });

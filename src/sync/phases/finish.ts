@@ -35,7 +35,8 @@ export function verdictOf(run: JobRun, deletion: DeletionPlan): Verdict {
   if (run.stopped) return { status: "failed", error: `stopped: ${run.stopped.code}: ${run.stopped.message}`, transient: isTransient(run.stopped) };
   const cause = stopCauseOf(run.options.signal);
   if (cause) {
-    const pushed = `${run.pushed.toLocaleString("en-US")} contacts pushed before`;
+    const notSent = run.notSent > 0 ? ` (${run.notSent.toLocaleString("en-US")} more left for the next run)` : "";
+    const pushed = `${run.pushed.toLocaleString("en-US")} contacts pushed before${notSent}`;
     return { status: cause.status, error: `${cause.reason}: the source was read in part (${run.counts.read.toLocaleString("en-US")} records), ${pushed}; no deletions`, transient: false };
   }
   if (deletion.guard !== null) return { status: "aborted", error: run.readFailure ? `${run.readFailure}; ${deletion.guard}` : deletion.guard, transient: run.readFailure !== null };

@@ -24,6 +24,11 @@ export async function sendBatch(run: JobRun, batch: Batch): Promise<void> {
     await writer.add(failBatch(batch, `not sent: ${run.stopped.code}: ${run.stopped.message}`, run.counts));
     return;
   }
+  if (run.options.signal?.aborted === true) {
+    // Interrupted: the contacts are not in the state, so the next run sends them; like records never read, no rows.
+    run.notSent += batch.items.length;
+    return;
+  }
   const contacts = batch.items.map((item) => item.contact);
   let answer: Awaited<ReturnType<typeof run.client.importSync>>;
   try {
@@ -51,3 +56,4 @@ export async function sendBatch(run: JobRun, batch: Batch): Promise<void> {
   run.pushed += batch.items.length;
   run.progress.update(run.snapshot("pushing"));
 }
+

@@ -23,10 +23,16 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
   const keeper = new BrokenRecordKeeper(mapping, lookup);
   const present = new PresentKeys(mapping, lookup, run.seen, run.counts);
   let chunk: SourceRecord[] = [];
+  /** Records taken out of the chunk and not yet classified: lost to the run if the state lookup fails. */
+  let classifying = 0;
   const flushChunk = async (): Promise<void> => {
     const records = chunk;
     chunk = [];
-    if (records.length > 0) await handle(run, await classifyChunk(records, classify));
+    if (records.length === 0) return;
+    classifying = records.length;
+    const classified = await classifyChunk(records, classify);
+    classifying = 0;
+    await handle(run, classified);
   };
 
   try {
@@ -49,17 +55,35 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
       }
     }
   } catch (err) {
-    const error = toSyncError(err, "SOURCE_READ_FAILED");
-    run.readFailure = `source read failed after ${run.counts.read} records: ${error.message}`;
-    run.logger.error({ err: error.toJSON() }, "source read failed");
+    readFailed(run, err, classifying);
   }
-  await flushChunk();
-  await present.flush();
+  try {
+    // The records read before a failure are pushed all the same.
+    await flushChunk();
+    await present.flush();
+  } catch (err) {
+    readFailed(run, err, classifying);
+  }
   run.seenInState += classify.seenInState + present.seenInState;
   if (!run.dryRun) for (const batch of run.batcher.flush()) await submitBatch(run, batch);
   await run.pool.drain();
   await run.writer?.flush();
   run.seenInState += keeper.markSeen(run.seen);
+}
+
+/**
+ * A failure while reading. The store failing under a state lookup stops the run (nothing after it can be
+ * recorded) and counts the records it left unclassified as errors; anything else is the source's failure.
+ */
+function readFailed(run: JobRun, err: unknown, unclassified: number): void {
+  const error = toSyncError(err, "SOURCE_READ_FAILED");
+  if (error.code === "STORE_FAILED") {
+    run.counts.errors += unclassified;
+    run.stop(error);
+    return;
+  }
+  run.readFailure = `source read failed after ${run.counts.read} records: ${error.message}`;
+  run.logger.error({ err: error.toJSON() }, "source read failed");
 }
 
 /** A record the source could not read: reported, and its contact kept on the PBX when its id can be told. */

@@ -32,7 +32,13 @@ export async function checkPbx(client: PbxClient, retry: RetryConfig, options: {
     });
   } catch (err) {
     const error = toSyncError(err);
-    throw new SyncError(error.code, `the PBX check failed, nothing was read or sent: ${error.message}`, { hint: error.hint, cause: err });
+    throw new SyncError(error.code, `the PBX check failed, nothing was read or sent: ${error.message}`, {
+      hint: error.hint,
+      cause: err,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(error.bodyExcerpt !== undefined ? { bodyExcerpt: error.bodyExcerpt } : {}),
+      ...(error.pbxError !== undefined ? { pbxError: error.pbxError } : {}),
+    });
   }
 }
 
