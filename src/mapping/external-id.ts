@@ -2,8 +2,7 @@
 import { createHash } from "node:crypto";
 import type { CompileContext } from "./context.js";
 import type { ExternalIdSpec } from "./schema.js";
-import { compileSource, parseTemplate, type Getter } from "./template.js";
-import { toText } from "./values.js";
+import { compileColumns, compileSource, parseTemplate, type Getter } from "./template.js";
 
 export interface ExternalIdPlan {
   read: Getter;
@@ -18,13 +17,13 @@ const SPACE_RUNS = /\s+/g;
 export function compileExternalId(spec: ExternalIdSpec, ctx: CompileContext): ExternalIdPlan {
   if (spec.hash) {
     const columns = [...spec.hash];
-    columns.forEach((column, index) => ctx.column(column, ["externalId", "hash", index]));
+    const reads = columns.map((column, index) => compileColumns([column], ["externalId", "hash", index], ctx));
     return {
       read: (fields) => {
         // Spacing and case are not identity: "Mario  Rossi" and "mario rossi" are one contact, one id.
         let any = false;
-        const parts = columns.map((column) => {
-          const value = toText(fields[column]).normalize("NFC").replace(SPACE_RUNS, " ").toLowerCase();
+        const parts = reads.map((read) => {
+          const value = read(fields).normalize("NFC").replace(SPACE_RUNS, " ").toLowerCase();
           if (value !== "") any = true;
           return value;
         });

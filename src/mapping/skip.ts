@@ -1,7 +1,8 @@
 // Local skip rules: conditions on source fields (or "no number" / "no name"), first match wins, with a reason.
 import type { CompileContext } from "./context.js";
 import type { FieldConditionSpec, SkipRuleSpec } from "./schema.js";
-import { toText, type Fields } from "./values.js";
+import { compileColumns } from "./template.js";
+import type { Fields } from "./values.js";
 
 /** What a rule looks at besides the raw fields; computed lazily by the caller. */
 export interface BuiltContact {
@@ -40,19 +41,18 @@ export function firstSkip(rules: readonly SkipRule[], fields: Fields, built: Bui
  * status. `matches` is a regular expression (compiled here, once) for anything stricter.
  */
 function compileCondition(when: FieldConditionSpec, path: (string | number)[], ctx: CompileContext): ((fields: Fields) => boolean) | undefined {
-  const column = when.field;
-  ctx.column(column, [...path, "field"]);
+  const value = compileColumns([when.field], [...path, "field"], ctx);
   if (when.equals !== undefined) {
     const wanted = when.equals.trim().toLowerCase();
-    return (fields) => toText(fields[column]).toLowerCase() === wanted;
+    return (fields) => value(fields).toLowerCase() === wanted;
   }
   if (when.in !== undefined) {
     const wanted = new Set(when.in.map((v) => v.trim().toLowerCase()));
-    return (fields) => wanted.has(toText(fields[column]).toLowerCase());
+    return (fields) => wanted.has(value(fields).toLowerCase());
   }
   if (when.empty !== undefined) {
     const empty = when.empty;
-    return (fields) => (toText(fields[column]) === "") === empty;
+    return (fields) => (value(fields) === "") === empty;
   }
   if (when.matches !== undefined) {
     let regex: RegExp;
@@ -62,7 +62,7 @@ function compileCondition(when: FieldConditionSpec, path: (string | number)[], c
       ctx.problems.add([...path, "matches"], `bad regular expression: ${(err as Error).message}`);
       return undefined;
     }
-    return (fields) => regex.test(toText(fields[column]));
+    return (fields) => regex.test(value(fields));
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
 import type { CompileContext } from "./context.js";
 import type { YamlPath } from "./locate.js";
 import type { TransformSpec } from "./schema.js";
+import { compileFieldGetter, isPlainName, type FieldGetter } from "./field-path.js";
 import { compileTransforms } from "./transforms.js";
 import { toText, type Fields } from "./values.js";
 
@@ -58,16 +59,13 @@ export function compileTemplate(template: string, path: YamlPath, ctx: CompileCo
     return () => "";
   }
   const { parts } = parsed;
-  for (const part of parts) if ("column" in part) ctx.column(part.column, path);
+  const paths = parts.map((part) => ("column" in part ? pathGetter(part.column, path, ctx) : undefined));
   const columns = parts.filter((part): part is { column: string } => "column" in part).map((part) => part.column);
   if (columns.length === 0) {
     const constant = parts.map((part) => ("text" in part ? part.text : "")).join("");
     return () => constant;
   }
-  if (parts.length === 1 && columns.length === 1) {
-    const only = columns[0] as string;
-    return (fields) => toText(fields[only]);
-  }
+  if (parts.length === 1 && columns.length === 1) return textOf(columns[0] as string, paths[0]);
   // Parallel arrays: literal text (or null) and column (or null) per part, so the row loop allocates nothing but the result.
   const texts = parts.map((part) => ("text" in part ? part.text : null));
   const keys = parts.map((part) => ("column" in part ? part.column : null));
@@ -80,7 +78,8 @@ export function compileTemplate(template: string, path: YamlPath, ctx: CompileCo
       if (key === null || key === undefined) {
         out += texts[i] as string;
       } else {
-        const value = toText(fields[key]);
+        const get = paths[i];
+        const value = toText(get === undefined ? fields[key] : get(fields));
         if (value !== "") any = true;
         out += value;
       }
@@ -91,15 +90,14 @@ export function compileTemplate(template: string, path: YamlPath, ctx: CompileCo
 
 /** First non-empty of the columns. */
 export function compileColumns(columns: readonly string[], path: YamlPath, ctx: CompileContext): Getter {
-  columns.forEach((column, index) => ctx.column(column, columns.length === 1 ? path : [...path, index]));
-  if (columns.length === 1) {
-    const only = columns[0] as string;
-    return (fields) => toText(fields[only]);
-  }
+  const paths = columns.map((column, index) => pathGetter(column, columns.length === 1 ? path : [...path, index], ctx));
+  if (columns.length === 1) return textOf(columns[0] as string, paths[0]);
   const list = [...columns];
+  const count = list.length;
   return (fields) => {
-    for (const column of list) {
-      const value = toText(fields[column]);
+    for (let i = 0; i < count; i++) {
+      const get = paths[i];
+      const value = toText(get === undefined ? fields[list[i] as string] : get(fields));
       if (value !== "") return value;
     }
     return "";
@@ -108,12 +106,14 @@ export function compileColumns(columns: readonly string[], path: YamlPath, ctx: 
 
 /** The non-empty values of the columns joined with the separator. */
 function compileConcat(columns: readonly string[], separator: string, path: YamlPath, ctx: CompileContext): Getter {
-  columns.forEach((column, index) => ctx.column(column, [...path, index]));
   const list = [...columns];
+  const paths = columns.map((column, index) => pathGetter(column, [...path, index], ctx));
+  const count = list.length;
   return (fields) => {
     let out = "";
-    for (const column of list) {
-      const value = toText(fields[column]);
+    for (let i = 0; i < count; i++) {
+      const get = paths[i];
+      const value = toText(get === undefined ? fields[list[i] as string] : get(fields));
       if (value === "") continue;
       out = out === "" ? value : out + separator + value;
     }
@@ -137,14 +137,40 @@ export function compileRead(spec: SourceSpec, path: YamlPath, ctx: CompileContex
   return () => "";
 }
 
-/** For formatting that wants the value as the source gave it (a number, a Date): the first non-empty column's raw value. */
+/**
+ * For formatting that wants the value as the source gave it (a number, a Date): the first non-empty column's
+ * raw value. The columns were checked (and their paths compiled) by compileRead: a malformed path reads nothing.
+ */
 export function compileRawColumns(columns: readonly string[]): (fields: Fields) => unknown {
   const list = [...columns];
+  const paths = list.map((column) => (isPlainName(column) ? undefined : safeGetter(column)));
+  const count = list.length;
   return (fields) => {
-    for (const column of list) {
-      const value = fields[column];
+    for (let i = 0; i < count; i++) {
+      const get = paths[i];
+      const value = get === undefined ? fields[list[i] as string] : get(fields);
       if (typeof value === "string" ? value.trim() !== "" : value !== null && value !== undefined) return value;
     }
     return undefined;
   };
+}
+
+/** Records the column; returns its getter when it is a path, undefined for a plain name (read directly). */
+function pathGetter(column: string, path: YamlPath, ctx: CompileContext): FieldGetter | undefined {
+  const get = ctx.field(column, path);
+  return isPlainName(column) ? undefined : get;
+}
+
+/** One column as text: `fields[name]` for a plain name, as CSV and SQL columns have always been read. */
+function textOf(column: string, get: FieldGetter | undefined): Getter {
+  if (get === undefined) return (fields) => toText(fields[column]);
+  return (fields) => toText(get(fields));
+}
+
+function safeGetter(column: string): FieldGetter {
+  try {
+    return compileFieldGetter(column);
+  } catch {
+    return () => undefined;
+  }
 }

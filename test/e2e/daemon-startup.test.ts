@@ -1,9 +1,9 @@
 // What `phonebook-sync daemon` runs when it starts (catchUp, runOnStart) and how it retries a run that failed for a passing reason.
-import net from "node:net";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { previousFire } from "../../src/scheduler/timing.js";
+import { deadPort } from "../helpers/ports.js";
 import { daemonSetup, jobConfig, logOf, startDaemon, type DaemonProcess } from "../helpers/daemon.js";
 
 const TOKEN = "daemon-startup-token-47ab";
@@ -21,14 +21,6 @@ async function emulatorOn(port = 0): Promise<RunningEmulator> {
   return emulator;
 }
 
-/** A port nothing listens on (it was free a moment ago). */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The jobs' start-up runs happen in the order of the configuration: once the last job's has finished, the others were decided. */
 async function startedUp(daemon: DaemonProcess, lastJob: string): Promise<void> {

@@ -1,10 +1,10 @@
 // Shared set-up of the e2e status tests: a config folder whose PBX token comes from VOISPEED_TOKEN, and what the store recorded.
 import { writeFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { openStore, type RunRow } from "../../src/store/index.js";
 import { HEADER, MAPPING, row } from "../helpers/sync-env.js";
+import { deadPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/temp.js";
 
 export interface StatusSetup {
@@ -59,11 +59,7 @@ export async function latestRun(storeFile: string): Promise<RunRow> {
 
 /** The URL of an endpoint on a loopback port where nothing listens (a server was there a moment ago). */
 export async function deadPbxUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/PBX/seri_endpoint.php`;
+  return `http://127.0.0.1:${await deadPort()}/PBX/seri_endpoint.php`;
 }
 
 /** Resolves once the emulator has answered a request of `service` after log position `from`. */

@@ -17,6 +17,7 @@ import { emailSubject, sendEmail } from "../../src/scheduler/notify-email.js";
 import { sendWebhook } from "../../src/scheduler/notify-webhook.js";
 import { Notifier } from "../../src/scheduler/notifier.js";
 import type { RunCounts, RunStatus } from "../../src/store/types.js";
+import { deadPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/temp.js";
 
 const HOOK_TOKEN = "Bearer hook-SECRET-77c1";
@@ -110,14 +111,6 @@ async function receiver(answer: (req: Received, res: http.ServerResponse, index:
   };
 }
 
-/** A port nothing listens on (it was free a moment ago). */
-async function deadPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function eventually(check: () => Promise<boolean>, what: string, ms = 2000): Promise<void> {
   const until = Date.now() + ms;
