@@ -10,7 +10,7 @@ import { CSV_ENCODINGS, CsvDecodeError, decodeBytes } from "./csv-decode.js";
 import { columnNames } from "./csv-header.js";
 import { CsvHeaderError, CsvRowReader, MAX_RECORD_CHARS, type CsvDialect, type CsvRow, type RowProblem } from "./csv-rows.js";
 import { putField } from "./fields.js";
-import { defineConnector, type ConnectorContext, type SourceItem } from "./types.js";
+import { defineConnector, statelessHandle, type CheckResult, type ConnectorContext, type SourceItem } from "./types.js";
 
 /** Spellings people copy from other tools, mapped to ours. */
 const ENCODING_ALIASES: Readonly<Record<string, string>> = {
@@ -53,37 +53,39 @@ export type CsvConfig = z.infer<typeof csvConfigSchema>;
 export const csvConnector = defineConnector<CsvConfig>({
   type: "csv",
   configSchema: csvConfigSchema,
-
-  /** Opens the file and reads just enough to return the header's column names. */
-  async check(config, ctx) {
-    // Leaving the loop closes the file: nothing past the header is read.
-    for await (const row of csvRows(config, ctx)) {
-      if (!isBlank(row)) return { columns: headerOf(row, config).names };
-    }
-    throw emptyFile(config.path);
-  },
-
-  async *read(config, ctx): AsyncGenerator<SourceItem> {
-    const logger = (ctx.logger ?? silentLogger).child({ source: "csv", file: config.path });
-    const hooks: RowHooks = {
-      onDialect: (dialect) => logger.debug({ delimiter: dialect.delimiter, newline: JSON.stringify(dialect.newline) }, "csv dialect"),
-      onBomOverride: (found) =>
-        logger.warn(`${config.path}: the file starts with a ${found} byte-order mark; read as ${found}, not ${config.encoding}`),
-    };
-    let header: string[] | undefined;
-    for await (const row of csvRows(config, ctx, hooks)) {
-      if (header) {
-        yield toItem(row, header, config.path);
-        continue;
-      }
-      if (isBlank(row)) continue;
-      const columns = headerOf(row, config);
-      for (const sentence of columns.renamed) logger.warn(`${config.path}:${row.line}: ${sentence}`);
-      header = columns.names;
-    }
-    if (!header) throw emptyFile(config.path);
-  },
+  // The file is opened afresh by each call: nothing to hold between check and read.
+  open: (config, ctx) => Promise.resolve(statelessHandle(ctx, { check: (c) => checkCsv(config, c), read: (c) => readCsv(config, c) })),
 });
+
+/** Opens the file and reads just enough to return the header's column names. */
+async function checkCsv(config: CsvConfig, ctx: ConnectorContext): Promise<CheckResult> {
+  // Leaving the loop closes the file: nothing past the header is read.
+  for await (const row of csvRows(config, ctx)) {
+    if (!isBlank(row)) return { columns: headerOf(row, config).names };
+  }
+  throw emptyFile(config.path);
+}
+
+async function* readCsv(config: CsvConfig, ctx: ConnectorContext): AsyncGenerator<SourceItem> {
+  const logger = (ctx.logger ?? silentLogger).child({ source: "csv", file: config.path });
+  const hooks: RowHooks = {
+    onDialect: (dialect) => logger.debug({ delimiter: dialect.delimiter, newline: JSON.stringify(dialect.newline) }, "csv dialect"),
+    onBomOverride: (found) =>
+      logger.warn(`${config.path}: the file starts with a ${found} byte-order mark; read as ${found}, not ${config.encoding}`),
+  };
+  let header: string[] | undefined;
+  for await (const row of csvRows(config, ctx, hooks)) {
+    if (header) {
+      yield toItem(row, header, config.path);
+      continue;
+    }
+    if (isBlank(row)) continue;
+    const columns = headerOf(row, config);
+    for (const sentence of columns.renamed) logger.warn(`${config.path}:${row.line}: ${sentence}`);
+    header = columns.names;
+  }
+  if (!header) throw emptyFile(config.path);
+}
 
 interface RowHooks {
   onDialect?: (dialect: CsvDialect) => void;

@@ -7,7 +7,7 @@ import { columnsOf, openDatabase } from "./sql-database.js";
 import { incrementalPlan, identityOf, newestChange } from "./sql-incremental.js";
 import { baseQuery, nullKeyRows, pagedRows, query, type PagedRow } from "./sql-pages.js";
 import { putField } from "./fields.js";
-import { defineConnector, type SourceItem } from "./types.js";
+import { defineConnector, type CheckResult, type ConnectorContext, type SourceItem } from "./types.js";
 import { sqlValue } from "./sql-values.js";
 
 export { sqlConfigSchema, type SqlConfig } from "./sql-config.js";
@@ -20,64 +20,65 @@ export const sqlConnector = defineConnector<SqlConfig>({
   configSchema: sqlConfigSchema,
   secrets: (config) => (config.connection?.password ? [config.connection.password] : []),
 
-  /** Connects, runs the SELECT for its columns and for one row, and checks that the key column is among them. */
-  async check(config, ctx) {
+  /** Connects once: check and read share the pool, close ends it. */
+  async open(config, ctx) {
     const db = await connect(config, ctx.baseDir);
-    try {
-      const base = baseQuery(config);
-      const columns = await guarded(config, "the query failed", () => columnsOf(db, config, base.sql, base.bindings));
-      if (!columns.includes(config.key)) {
-        throw new SyncError("SOURCE_SQL", `${describeSqlSource(config)}: the key column "${config.key}" is not among the query's columns (${columns.join(", ")})`, {
-          field: "key",
-          hint: "Set key to the column that identifies a row, spelled as the SELECT returns it (give a joined column an alias).",
-        });
-      }
-      const column = config.incremental?.column;
-      if (column !== undefined && !columns.includes(column)) {
-        throw new SyncError("SOURCE_SQL", `${describeSqlSource(config)}: the incremental column "${column}" is not among the query's columns (${columns.join(", ")})`, {
-          field: "incremental.column",
-          hint: "Name the column the CRM updates on every change (date_modified, write_date), as the SELECT returns it.",
-        });
-      }
-      await guarded(config, "the query failed", () => pagedRows(db, config, base, { pageSize: 1, timeoutMs: timeoutOf(config) }).next());
-      return { columns, ...(config.incremental ? { incremental: { keyColumn: config.key, identity: identityOf(config) } } : {}) };
-    } finally {
-      await db.destroy();
-    }
-  },
-
-  async *read(config, ctx): AsyncGenerator<SourceItem> {
-    const logger = (ctx.logger ?? silentLogger).child({ source: "sql", database: describeSqlSource(config) });
-    const db = await connect(config, ctx.baseDir);
-    const where = describeSqlSource(config);
-    try {
-      const base = baseQuery(config);
-      const nulls = await guarded(config, "the query failed", () => nullKeyRows(db, config, base, MAX_NULL_KEY_ROWS + 1, timeoutOf(config)));
-      for (const [index, row] of nulls.slice(0, MAX_NULL_KEY_ROWS).entries()) {
-        yield problem(`${config.key} NULL #${index + 1}`, `${where}: a row has no ${config.key} (NULL), so it cannot be told apart from the others`, row);
-      }
-      if (nulls.length > MAX_NULL_KEY_ROWS) {
-        yield { kind: "problem", ref: `${config.key} NULL`, code: "SOURCE_SQL", message: `${where}: more than ${MAX_NULL_KEY_ROWS} rows have no ${config.key}; only the first ${MAX_NULL_KEY_ROWS} are listed` };
-      }
-      const plan = incrementalPlan(config, base, ctx.since);
-      if (plan) {
-        const newest = await guarded(config, "the query failed", () => newestChange(db, config, base, timeoutOf(config)));
-        if (newest !== null) yield { kind: "watermark", value: newest };
-      }
-      const options = { pageSize: config.pageSize, timeoutMs: timeoutOf(config), ...(ctx.signal ? { signal: ctx.signal } : {}) };
-      const counter = { rows: 0 };
-      yield* walk(config, pagedRows(db, config, plan?.changed ?? base, options), "reading failed", counter, (ref, row) => toItem(ref, row, where));
-      if (plan?.unchanged) {
-        // The rows not changed since: their keys only, so that their contacts are not taken for deleted.
-        const keys = pagedRows(db, config, plan.unchanged, { ...options, pageSize: Math.max(options.pageSize, 10_000) });
-        yield* walk(config, keys, "reading the unchanged keys failed", counter, (ref, _row, key) => ({ kind: "present", ref, fields: { [config.key]: sqlValue(key) } }));
-      }
-      logger.debug({ rows: counter.rows, since: ctx.since ?? null }, "sql source read");
-    } finally {
-      await db.destroy();
-    }
+    let closed: Promise<void> | null = null;
+    return {
+      check: () => checkSql(db, config),
+      read: (options = {}) => readSql(db, config, { ...ctx, ...options }),
+      close: () => (closed ??= db.destroy()),
+    };
   },
 });
+
+/** Runs the SELECT for its columns and for one row, and checks that the key column is among them. */
+async function checkSql(db: Knex, config: SqlConfig): Promise<CheckResult> {
+  const base = baseQuery(config);
+  const columns = await guarded(config, "the query failed", () => columnsOf(db, config, base.sql, base.bindings));
+  if (!columns.includes(config.key)) {
+    throw new SyncError("SOURCE_SQL", `${describeSqlSource(config)}: the key column "${config.key}" is not among the query's columns (${columns.join(", ")})`, {
+      field: "key",
+      hint: "Set key to the column that identifies a row, spelled as the SELECT returns it (give a joined column an alias).",
+    });
+  }
+  const column = config.incremental?.column;
+  if (column !== undefined && !columns.includes(column)) {
+    throw new SyncError("SOURCE_SQL", `${describeSqlSource(config)}: the incremental column "${column}" is not among the query's columns (${columns.join(", ")})`, {
+      field: "incremental.column",
+      hint: "Name the column the CRM updates on every change (date_modified, write_date), as the SELECT returns it.",
+    });
+  }
+  await guarded(config, "the query failed", () => pagedRows(db, config, base, { pageSize: 1, timeoutMs: timeoutOf(config) }).next());
+  return { columns, ...(config.incremental ? { incremental: { keyColumn: config.key, identity: identityOf(config) } } : {}) };
+}
+
+async function* readSql(db: Knex, config: SqlConfig, ctx: ConnectorContext): AsyncGenerator<SourceItem> {
+  const logger = (ctx.logger ?? silentLogger).child({ source: "sql", database: describeSqlSource(config) });
+  const where = describeSqlSource(config);
+  const base = baseQuery(config);
+  const nulls = await guarded(config, "the query failed", () => nullKeyRows(db, config, base, MAX_NULL_KEY_ROWS + 1, timeoutOf(config)));
+  for (const [index, row] of nulls.slice(0, MAX_NULL_KEY_ROWS).entries()) {
+    yield problem(`${config.key} NULL #${index + 1}`, `${where}: a row has no ${config.key} (NULL), so it cannot be told apart from the others`, row);
+  }
+  if (nulls.length > MAX_NULL_KEY_ROWS) {
+    yield { kind: "problem", ref: `${config.key} NULL`, code: "SOURCE_SQL", message: `${where}: more than ${MAX_NULL_KEY_ROWS} rows have no ${config.key}; only the first ${MAX_NULL_KEY_ROWS} are listed` };
+  }
+  const plan = incrementalPlan(config, base, ctx.since);
+  if (plan) {
+    const newest = await guarded(config, "the query failed", () => newestChange(db, config, base, timeoutOf(config)));
+    if (newest !== null) yield { kind: "watermark", value: newest };
+  }
+  const options = { pageSize: config.pageSize, timeoutMs: timeoutOf(config), ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  const counter = { rows: 0 };
+  yield* walk(config, pagedRows(db, config, plan?.changed ?? base, options), "reading failed", counter, (ref, row) => toItem(ref, row, where));
+  if (plan?.unchanged) {
+    // The rows not changed since: their keys only, so that their contacts are not taken for deleted.
+    const keys = pagedRows(db, config, plan.unchanged, { ...options, pageSize: Math.max(options.pageSize, 10_000) });
+    yield* walk(config, keys, "reading the unchanged keys failed", counter, (ref, _row, key) => ({ kind: "present", ref, fields: { [config.key]: sqlValue(key) } }));
+  }
+  logger.debug({ rows: counter.rows, since: ctx.since ?? null }, "sql source read");
+}
 
 /** The items of a keyset walk: each row through `toItem`, a repeated key as a problem; driver errors as SOURCE_SQL. */
 async function* walk(

@@ -54,14 +54,30 @@ export interface ConnectorContext {
   /**
    * For a source that reads incrementally: the watermark of the last complete run. Records changed since are read
    * whole, the others as `present` keys. Undefined: read everything (a first run, --full, a changed mapping).
+   * (For the one-shot `read(config, ctx)`; a handle's read takes it in its ReadOptions.)
    */
   since?: string;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Registers a secret the source obtained at run time (an OAuth access token): from then on it is masked in
+   * every log line, message and report, like the PBX token. Defaults to the process-wide registry.
+   */
+  registerSecret?: (secret: string) => void;
+}
+
+/** What one read of an opened source takes. */
+export interface ReadOptions {
+  /** See ConnectorContext.since. */
+  since?: string;
+  signal?: AbortSignal;
 }
 
 export interface CheckResult {
-  /** The columns/fields the source yields, when it can tell before reading (CSV header, SQL columns). */
+  /**
+   * The columns/fields the source yields, when it can tell before reading (CSV header, SQL columns; for a nested
+   * JSON source the shape paths of its first page's records, as `properties.firstname` or `phones[].value`).
+   */
   columns?: string[];
   /**
    * Set by a source configured to read incrementally: its key column (the external id must come from it alone,
@@ -70,22 +86,69 @@ export interface CheckResult {
   incremental?: { keyColumn: string; identity: string };
 }
 
-export interface Connector<C> {
+/**
+ * An opened source: `check` and `read` share its connection, login or access token (one per run, not one per
+ * call); `close` ends them. A handle is used by one run at a time; close it even when check or read threw.
+ */
+export interface SourceHandle {
+  /** Tests the source (file readable, connection works, first page parses) without reading it all. Throws a SyncError. */
+  check(): Promise<CheckResult>;
+  /**
+   * Streams the source's records. Throws a SyncError (SOURCE_READ_FAILED or a more precise code) when the read
+   * fails or is cut short: the caller must then treat the read as incomplete.
+   */
+  read(options?: ReadOptions): AsyncIterable<SourceItem>;
+  close(): Promise<void>;
+}
+
+/** What a connector module defines. */
+export interface ConnectorDefinition<C> {
   type: string;
   /** zod schema of the connector's config (secrets marked in their description). */
   configSchema: z.ZodType<C>;
-  /** The secrets in a config (a database password): kept out of every log line and message. */
+  /** The secrets in a config (a database password, an API token): kept out of every log line and message. */
   secrets?(config: C): string[];
-  /** Tests the source (file readable, connection works) without reading it all. Throws a SyncError. */
+  /** Opens the source (connects, logs in): throws a SyncError when it cannot. */
+  open(config: C, ctx: ConnectorContext): Promise<SourceHandle>;
+}
+
+/** A connector: its definition, plus one-shot check and read that open and close a handle of their own. */
+export interface Connector<C> extends ConnectorDefinition<C> {
   check(config: C, ctx: ConnectorContext): Promise<CheckResult>;
-  /**
-   * Streams the source's records. Throws a SyncError (SOURCE_READ_FAILED or a more precise code) when
-   * the read fails or is cut short: the caller must then treat the read as incomplete.
-   */
   read(config: C, ctx: ConnectorContext): AsyncIterable<SourceItem>;
 }
 
-/** Typing helper: `export default defineConnector({...})`. */
-export function defineConnector<C>(connector: Connector<C>): Connector<C> {
-  return connector;
+/** Typing helper: `export const xConnector = defineConnector({...})`; adds the one-shot check and read. */
+export function defineConnector<C>(definition: ConnectorDefinition<C>): Connector<C> {
+  return {
+    ...definition,
+    async check(config, ctx) {
+      const handle = await definition.open(config, ctx);
+      try {
+        return await handle.check();
+      } finally {
+        await handle.close();
+      }
+    },
+    async *read(config, ctx) {
+      const handle = await definition.open(config, ctx);
+      try {
+        yield* handle.read({ ...(ctx.since !== undefined ? { since: ctx.since } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+/** A handle for a source with nothing to keep open between calls (a file read afresh each time). */
+export function statelessHandle(
+  ctx: ConnectorContext,
+  calls: { check(ctx: ConnectorContext): Promise<CheckResult>; read(ctx: ConnectorContext): AsyncIterable<SourceItem> },
+): SourceHandle {
+  return {
+    check: () => calls.check(ctx),
+    read: (options = {}) => calls.read({ ...ctx, ...options }),
+    close: () => Promise.resolve(),
+  };
 }

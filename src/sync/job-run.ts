@@ -1,5 +1,5 @@
 // The state of one run in progress, shared by its phases: counts, the writer, the batcher, the pool, and why it stopped.
-import type { CheckResult } from "../../connectors/types.js";
+import type { CheckResult, SourceHandle } from "../../connectors/types.js";
 import type { AppConfig, JobConfig } from "../config/index.js";
 import { toSyncError, type SyncError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -18,6 +18,8 @@ import { FingerprintSet } from "./seen-set.js";
 
 /** What the start phase found: the compiled mapping, whose state, and how much of it there was. */
 export interface Prepared {
+  /** The opened source: the read shares the check's connection or token. */
+  source: SourceHandle;
   mapping: CompiledMapping;
   checked: CheckResult;
   scope: StateScope;
@@ -43,6 +45,8 @@ export class JobRun {
   readonly batcher: Batcher;
   readonly pool: TaskPool;
   runId: number | null = null;
+  /** The source opened by the start phase; closed when the run ends. */
+  source: SourceHandle | null = null;
   /** Set by the start phase. */
   writer: ResultWriter | null = null;
   pushed = 0;

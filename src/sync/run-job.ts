@@ -41,5 +41,15 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
     await run.pool.settle();
     await run.writer?.flush();
   }
+  await closeSource(run);
   return finishPhase(run, verdict);
+}
+
+/** Closes the source the start phase opened; a failure to close is logged, never the run's. */
+async function closeSource(run: JobRun): Promise<void> {
+  try {
+    await run.source?.close();
+  } catch (err) {
+    run.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot close the source");
+  }
 }

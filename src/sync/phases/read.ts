@@ -1,5 +1,4 @@
 // The read phase: the source streams records, a chunk at a time they are classified against the state and batched.
-import { getConnector } from "../../../connectors/index.js";
 import type { SourceItem, SourceProblem, SourceRecord } from "../../../connectors/types.js";
 import { toSyncError } from "../../errors.js";
 import { BrokenRecordKeeper } from "../broken-records.js";
@@ -36,9 +35,7 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
   };
 
   try {
-    const items: AsyncIterable<SourceItem> = getConnector(run.job.source.type).read(run.job.source.config, {
-      baseDir: run.config.baseDir,
-      logger: run.logger,
+    const items: AsyncIterable<SourceItem> = prepared.source.read({
       ...(prepared.incremental?.since !== undefined ? { since: prepared.incremental.since } : {}),
       ...(run.options.signal ? { signal: run.options.signal } : {}),
     });

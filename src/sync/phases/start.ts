@@ -1,6 +1,6 @@
 // The start phase: the PBX answers with this token, the source answers, the mapping compiles, the state is counted.
 import { getConnector } from "../../../connectors/index.js";
-import type { CheckResult } from "../../../connectors/types.js";
+import type { CheckResult, SourceHandle } from "../../../connectors/types.js";
 import type { AppConfig, JobConfig } from "../../config/index.js";
 import { SyncError, toSyncError } from "../../errors.js";
 import { silentLogger, type Logger } from "../../logger.js";
@@ -46,9 +46,13 @@ export async function checkPbx(client: PbxClient, retry: RetryConfig, options: {
  * Prepares a job: the source answers check() and the mapping compiles against its columns.
  * Throws before any work is done, so bad configuration never produces a half run.
  */
-export async function prepareJob(config: AppConfig, job: JobConfig, logger: Logger = silentLogger): Promise<{ mapping: CompiledMapping; checked: CheckResult }> {
-  const connector = getConnector(job.source.type);
-  const checked = await connector.check(job.source.config, { baseDir: config.baseDir, logger });
+export async function prepareJob(
+  config: AppConfig,
+  job: JobConfig,
+  logger: Logger = silentLogger,
+  source?: SourceHandle,
+): Promise<{ mapping: CompiledMapping; checked: CheckResult }> {
+  const checked = source ? await source.check() : await getConnector(job.source.type).check(job.source.config, { baseDir: config.baseDir, logger });
   const loaded = await loadMapping(job.mapping);
   return { mapping: compileMapping(loaded, { appName: job.appName, ...(checked.columns ? { columns: checked.columns } : {}) }), checked };
 }
@@ -56,7 +60,8 @@ export async function prepareJob(config: AppConfig, job: JobConfig, logger: Logg
 /** Everything a run needs before it reads: throws (and the run fails, on record) when any part does not answer. */
 export async function startPhase(run: JobRun): Promise<Prepared> {
   if (!run.dryRun) await checkPbx(run.client, run.job.retry, { ...run.callOptions, logger: run.logger });
-  const { mapping, checked } = await prepareJob(run.config, run.job, run.logger);
+  run.source = await getConnector(run.job.source.type).open(run.job.source.config, { baseDir: run.config.baseDir, logger: run.logger });
+  const { mapping, checked } = await prepareJob(run.config, run.job, run.logger, run.source);
   const scope = { pbxKey: pbxKeyOf(run.options.pbxLabel), appName: mapping.appName };
   const state = run.store.contactState(scope);
   const stateBefore = await state.count();
@@ -66,5 +71,5 @@ export async function startPhase(run: JobRun): Promise<Prepared> {
     { runId: run.runId, pbx: run.options.pbxLabel, dryRun: run.dryRun, full: run.full, stateBefore, since: incremental?.since ?? null },
     "run started",
   );
-  return { mapping, checked, scope, state, stateBefore, incremental };
+  return { source: run.source, mapping, checked, scope, state, stateBefore, incremental };
 }
