@@ -59,6 +59,8 @@ export interface SyncErrorDetails {
   field?: string;
   /** The PBX's own <error> text. */
   pbxError?: string;
+  /** How long the server asked to wait before the next try (Retry-After on 429/503). */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -77,6 +79,7 @@ export class SyncError extends Error {
   readonly record: string | undefined;
   readonly field: string | undefined;
   readonly pbxError: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, message: string, details: SyncErrorDetails = {}) {
     super(redact(message), details.cause === undefined ? undefined : { cause: scrubCause(details.cause) });
@@ -89,6 +92,7 @@ export class SyncError extends Error {
     this.record = details.record;
     this.field = details.field;
     this.pbxError = details.pbxError === undefined ? undefined : redact(details.pbxError);
+    this.retryAfterMs = details.retryAfterMs;
     if (this.stack) this.stack = redact(this.stack);
   }
 

@@ -63,8 +63,9 @@ export class CompileContext {
 
   /**
    * A name the source has: one of its columns; a path whose shape is one (`phones[?label=work].value` for
-   * `phones[].value`); or a whole object or array holding some (`phones`). A malformed path counts as known:
-   * its own problem is reported where it is compiled.
+   * `phones[].value`); a whole object or array holding some (`phones`); or a path inside one (`tags[0]` when
+   * a sample record's `tags` was an empty list, `data.phone` in an SQL JSON column). A malformed path counts
+   * as known: its own problem is reported where it is compiled.
    */
   private has(name: string): boolean {
     const known = this.known;
@@ -77,7 +78,7 @@ export class CompileContext {
       return true;
     }
     if (known.has(shape) || known.has(keyShape(name))) return true;
-    for (const column of known) if (isUnder(column, shape)) return true;
+    for (const column of known) if (isUnder(column, shape) || isUnder(shape, column)) return true;
     return false;
   }
 }

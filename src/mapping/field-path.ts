@@ -14,7 +14,8 @@ type Segment = (
 
 type Step = (value: unknown) => unknown;
 
-const BRACKET_FORMS = 'write [0], [-1], [*], [?key=value] or ["key"]';
+// Not "[?key=value]": messages pass through redact(), which masks anything shaped like a ?key= query parameter.
+const BRACKET_FORMS = 'write [0], [-1], [*], [?label=work] or ["key"]';
 const INDEX = /^-?\d+$/;
 /** A key holding one of these cannot be written after a dot: it is quoted in shapes. */
 const NEEDS_QUOTES = /[.[\]]/;
@@ -207,15 +208,17 @@ class PathParser {
   /** `[...]` at `start`; returns the index after its `]`. */
   private bracket(start: number): number {
     const path = this.path;
-    const first = path[start + 1];
+    let open = start + 1;
+    while (path[open] === " ") open++;
+    const first = path[open];
     if (first === undefined) this.fail('unbalanced "["', start);
     if (first === "]") this.fail('empty "[]"', start, BRACKET_FORMS);
     if (first === '"' || first === "'") {
-      const { text, end } = this.quoted(start + 1);
+      const { text, end } = this.quoted(open);
       this.segments.push({ kind: "key", key: text, start });
       return this.close(end, start);
     }
-    if (first === "?") return this.filter(start);
+    if (first === "?") return this.filter(start, open);
     const end = path.indexOf("]", start + 1);
     if (end < 0) this.fail('unbalanced "["', start);
     const inner = path.slice(start + 1, end).trim();
@@ -225,15 +228,15 @@ class PathParser {
     return end + 1;
   }
 
-  /** `[?key=value]` or `[?a.b="value"]`: the key is a simple key or a dotted path; the value is compared folded. */
-  private filter(start: number): number {
+  /** `[?key=value]` or `[?a.b="value"]` (`?` at `mark`): the key is a simple key or a dotted path; the value is compared folded. */
+  private filter(start: number, mark: number): number {
     const path = this.path;
-    let eq = start + 2;
+    let eq = mark + 1;
     while (eq < path.length && path[eq] !== "=" && path[eq] !== "]") eq++;
     if (eq >= path.length) this.fail('unbalanced "["', start);
-    if (path[eq] === "]") this.fail('a filter needs "="', start, "write [?key=value]");
-    const keys = path.slice(start + 2, eq).trim().split(".");
-    if (keys.some((key) => key.trim() === "")) this.fail("empty key in the filter", start, "write [?key=value]");
+    if (path[eq] === "]") this.fail('a filter needs "="', start, "write [?label=work]");
+    const keys = path.slice(mark + 1, eq).trim().split(".");
+    if (keys.some((key) => key.trim() === "")) this.fail("empty key in the filter", start, "write [?label=work]");
     let valueStart = eq + 1;
     while (path[valueStart] === " ") valueStart++;
     let value: string;

@@ -5,6 +5,7 @@ import { Agent, request } from "undici";
 import { linkSignals } from "../linked-signal.js";
 import type { Logger } from "../logger.js";
 import { redactUrl } from "../redact.js";
+import { parseRetryAfter } from "../retry.js";
 import { networkError } from "./network-errors.js";
 
 export interface TransportSettings {
@@ -31,6 +32,8 @@ export interface HttpAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** Milliseconds a Retry-After header asked for, when the answer had one. */
+  retryAfterMs?: number;
 }
 
 export class Transport {
@@ -84,7 +87,8 @@ export class Transport {
         { service: call.service, status: response.statusCode, bytes: Buffer.byteLength(body), ms: Math.round(performance.now() - started) },
         "pbx answer",
       );
-      return { status: response.statusCode, contentType, body };
+      const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
+      return { status: response.statusCode, contentType, body, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     } catch (err) {
       const error = networkError(
         err,

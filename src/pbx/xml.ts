@@ -44,6 +44,7 @@ export function readResult(answer: HttpAnswer, service: string): XmlNode {
     return fail("PBX_HTTP_STATUS", `${where} is HTTP ${answer.status}${body ? `: "${excerpt(body)}"` : " with an empty body"}`, {
       status: answer.status,
       bodyExcerpt: excerpt(body),
+      ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }),
     });
   }
   if (body === "") {

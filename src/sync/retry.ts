@@ -1,5 +1,6 @@
-// Retry policy for PBX calls: one table keyed by error code, with exponential backoff and jitter.
+// Retry policy for PBX calls: which failures, their floors, and which stop a run (the back-off is src/retry.ts).
 import { isSyncError, type ErrorCode } from "../errors.js";
+import { backoffDelay, retrying, sleep, type RetryHooks, type RetryRules } from "../retry.js";
 import { isRetryable } from "../pbx/index.js";
 import type { RetryConfig } from "../config/schema.js";
 
@@ -27,46 +28,20 @@ export function isRetryableFailure(err: unknown): boolean {
   return isRetryable(err);
 }
 
-/** Delay before attempt `attempt` (1 = first retry): doubling from min to max, with ±25% jitter. */
+/** The PBX's rules: the client's list of passing failures, and the per-code floors above. */
+export const PBX_RETRY_RULES: RetryRules = {
+  retryable: isRetryable,
+  bounds: (err) => (isSyncError(err) ? RETRY_POLICY[err.code] : undefined),
+};
+
+/** Delay before attempt `attempt` (1 = first retry) of a PBX call: see backoffDelay. */
 export function retryDelay(err: unknown, attempt: number, config: RetryConfig, random = Math.random): number {
-  const policy = isSyncError(err) ? (RETRY_POLICY[err.code] ?? {}) : {};
-  const min = Math.max(policy.minDelayMs ?? 0, config.minDelayMs);
-  const max = Math.max(min, policy.maxDelayMs ?? config.maxDelayMs);
-  const base = Math.min(max, min * 2 ** (attempt - 1));
-  return Math.round(base * (0.75 + random() * 0.5));
+  return backoffDelay(err, attempt, config, PBX_RETRY_RULES, random) ?? config.maxDelayMs;
 }
 
-/** Runs `fn`, retrying retryable failures up to `config.attempts` tries in all. */
-export async function withRetry<T>(
-  fn: (attempt: number) => Promise<T>,
-  config: RetryConfig,
-  hooks: { onRetry?: (err: unknown, attempt: number, delayMs: number) => void; signal?: AbortSignal } = {},
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (attempt >= config.attempts || !isRetryableFailure(err) || hooks.signal?.aborted) throw err;
-      const delay = retryDelay(err, attempt, config);
-      hooks.onRetry?.(err, attempt, delay);
-      await sleep(delay, hooks.signal);
-    }
-  }
+/** Runs a PBX call, retrying its passing failures up to `config.attempts` tries in all. */
+export function withRetry<T>(fn: (attempt: number) => Promise<T>, config: RetryConfig, hooks: RetryHooks = {}): Promise<T> {
+  return retrying(fn, config, PBX_RETRY_RULES, hooks);
 }
 
-/** Waits `ms`, or less when the signal aborts; the abort listener goes with the wait, never left behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
+export { sleep };
