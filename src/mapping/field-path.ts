@@ -35,7 +35,7 @@ export function isPlainName(name: string): boolean {
  */
 export function compileFieldGetter(name: string): FieldGetter {
   if (isPlainName(name)) return (fields) => fields[name];
-  const walk = compileSteps(parsePath(name), 0) ?? ((value: unknown) => value);
+  const walk = compileSteps(parsePath(name)) ?? ((value: unknown) => value);
   return (fields) => (Object.hasOwn(fields, name) ? fields[name] : walk(fields));
 }
 
@@ -124,10 +124,10 @@ function keyPart(key: string, first: boolean): string {
   return first ? key : `.${key}`;
 }
 
-/** The steps from `from` on, as one function; undefined when there are none (the value itself). */
-function compileSteps(segments: readonly Segment[], from: number): Step | undefined {
+/** The steps as one function, built from the last: each calls the next; undefined when there are none. */
+function compileSteps(segments: readonly Segment[]): Step | undefined {
   let next: Step | undefined;
-  for (let i = segments.length - 1; i >= from; i--) next = compileStep(segments[i] as Segment, next);
+  for (let i = segments.length - 1; i >= 0; i--) next = compileStep(segments[i] as Segment, next);
   return next;
 }
 
@@ -166,8 +166,7 @@ function ownValue(value: unknown, key: string): unknown {
 
 /** Parses a path: a key or a bracket, then any number of `.key` and `[...]`. */
 function parsePath(path: string): Segment[] {
-  const parser = new PathParser(path);
-  return parser.parse();
+  return new PathParser(path).parse();
 }
 
 class PathParser {
