@@ -1,6 +1,7 @@
-// The connector registry: source `type` in the configuration -> connector. SQL and REST join this map.
+// The connector registry: source `type` in the configuration -> connector. 
 import { SyncError } from "../src/errors.js";
 import { csvConnector } from "./csv.js";
+import { restConnector } from "./rest.js";
 import { sqlConnector } from "./sql.js";
 import type { Connector } from "./types.js";
 
@@ -8,11 +9,13 @@ export type { CheckResult, Connector, ConnectorContext, SourceItem, SourcePresen
 export { defineConnector } from "./types.js";
 export { csvConnector, csvConfigSchema, type CsvConfig } from "./csv.js";
 export { sqlConnector, sqlConfigSchema, type SqlConfig } from "./sql.js";
+export { restConnector, restConfigSchema, type RestConfig } from "./rest.js";
 
 /** Every connector by its `type`; a new connector is one more entry here. */
 const connectors: Readonly<Record<string, Connector<unknown>>> = {
   csv: csvConnector as Connector<unknown>,
   sql: sqlConnector as Connector<unknown>,
+  rest: restConnector as Connector<unknown>,
 };
 
 /** The source types a configuration may name. */

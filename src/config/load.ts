@@ -104,7 +104,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   const expanded = interpolateEnv(doc.toJS() ?? {}, env);
   for (const problem of expanded.problems) add(problem.path, problem.message);
   // After interpolation: a mapping's query is SQL, where "$$" and "${" are not ours to expand.
-  const interpolated = { ...expanded, value: withMappingSources(expanded.value, path.dirname(file)) };
+  const completed = withMappingSources(expanded.value, path.dirname(file), env);
+  for (const problem of completed.problems) add(problem.path, problem.message);
+  const interpolated = { value: completed.value, problems: [...expanded.problems, ...completed.problems] };
 
   const parsed = configSchema.safeParse(interpolated.value);
   if (!parsed.success) {

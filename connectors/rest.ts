@@ -1,0 +1,187 @@
+// The REST connector: the records of a JSON API, page by page, declared in configuration (a CRM preset's source:
+// block, or the job's own), with its login, joins and, where the API allows, incremental reads.
+import { createHash } from "node:crypto";
+import { SyncError } from "../src/errors.js";
+import { silentLogger, type Logger } from "../src/logger.js";
+import { shapesOf } from "../src/mapping/field-path.js";
+import { toText } from "../src/mapping/values.js";
+import { registerSecret } from "../src/redact.js";
+import { RestAuthenticator } from "./rest-auth.js";
+import { describeRestSource, restConfigSchema, restSecrets, type RestConfig, type RestRequest } from "./rest-config.js";
+import { RestHttp } from "./rest-http.js";
+import { joinPage } from "./rest-join.js";
+import { getter, pagesOf, type Lister, type Page } from "./rest-paging.js";
+import { defineConnector, type CheckResult, type ReadOptions, type SourceHandle, type SourceItem } from "./types.js";
+
+export { restConfigSchema, type RestConfig } from "./rest-config.js";
+
+export const restConnector = defineConnector<RestConfig>({
+  type: "rest",
+  configSchema: restConfigSchema,
+  secrets: restSecrets,
+  open(config, ctx) {
+    const logger = (ctx.logger ?? silentLogger).child({ source: "rest", api: describeRestSource(config) });
+    return Promise.resolve(new RestSource(config, new RestHttp(config, ctx.baseDir, logger), ctx.registerSecret ?? registerSecret, logger));
+  },
+});
+
+/** An opened REST source: one dispatcher, one login, for the run's check and read. */
+class RestSource implements SourceHandle {
+  private readonly auth: RestAuthenticator;
+  private readonly where: string;
+
+  constructor(
+    private readonly config: RestConfig,
+    private readonly http: RestHttp,
+    secret: (value: string) => void,
+    private readonly logger: Logger,
+  ) {
+    this.auth = new RestAuthenticator(config.auth, http, secret);
+    this.where = describeRestSource(config);
+  }
+
+  /** Reads the first page (joins included) and reports the fields its records hold. */
+  async check(): Promise<CheckResult> {
+    const lister = this.lister(undefined);
+    const first = await pagesOf(mainListing(this.config), lister, this.where).next();
+    const records = first.done ? [] : first.value.records;
+    if (!first.done) for (const join of this.config.join) await joinPage(records, join, lister, this.where);
+    const incremental = this.config.incremental && this.config.id !== undefined ? { keyColumn: this.config.id, identity: identityOf(this.config) } : undefined;
+    // An empty first page tells nothing of the fields: the mapping is then not checked against them.
+    return { ...(records.length > 0 ? { columns: shapesOf(records) } : {}), ...(incremental ? { incremental } : {}) };
+  }
+
+  async *read(options: ReadOptions = {}): AsyncGenerator<SourceItem> {
+    const lister = this.lister(options.signal);
+    const incremental = this.config.incremental;
+    const newest = new Newest(incremental?.field);
+    const since = incremental && this.config.id !== undefined ? options.since : undefined;
+    const listing = since === undefined ? mainListing(this.config) : changedListing(this.config, since);
+    let count = 0;
+    for await (const page of pagesOf(listing, lister, this.where)) {
+      for (const join of this.config.join) await joinPage(page.records, join, lister, this.where);
+      for (const [index, record] of page.records.entries()) {
+        newest.see(record);
+        yield this.item(page, index, record);
+        count++;
+      }
+    }
+    if (since !== undefined) yield* this.presentKeys(lister);
+    const watermark = newest.value(incremental?.format) ?? since;
+    if (incremental && watermark !== undefined) yield { kind: "watermark", value: watermark };
+    this.logger.debug({ records: count, since: since ?? null }, "rest source read");
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  /** The ids of every record (the incremental key listing): each keeps its contact off the deletion list. */
+  private async *presentKeys(lister: Lister): AsyncGenerator<SourceItem> {
+    const incremental = this.config.incremental;
+    const id = this.config.id;
+    if (!incremental || id === undefined) return;
+    const idOf = getter(id);
+    const keys: RestRequest = { ...incremental.keys, paging: incremental.keys.paging ?? this.config.paging };
+    for await (const page of pagesOf(keys, lister, `${this.where} (keys)`)) {
+      for (const [index, record] of page.records.entries()) {
+        const value = toText(idOf(record));
+        if (value === "") yield { kind: "problem", ref: `keys page ${page.number} item ${index + 1}`, code: "SOURCE_REST", message: `${this.where}: a record of the key listing has no ${id}` };
+        else yield { kind: "present", ref: `${id} ${value}`, fields: { [id]: value } };
+      }
+    }
+  }
+
+  private item(page: Page, index: number, record: unknown): SourceItem {
+    const id = this.config.id === undefined ? "" : toText(getter(this.config.id)(record));
+    const ref = id !== "" ? `${this.config.id} ${id}` : `page ${page.number} item ${index + 1}`;
+    if (record === null || typeof record !== "object" || Array.isArray(record)) {
+      return { kind: "problem", ref, code: "SOURCE_REST", message: `${this.where}: ${ref} is ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record}, not a JSON object` };
+    }
+    return { kind: "record", ref, fields: record as Record<string, unknown> };
+  }
+
+  private lister(signal: AbortSignal | undefined): Lister {
+    return {
+      baseUrl: this.config.baseUrl,
+      headers: this.config.headers,
+      maxPages: this.config.maxPages,
+      signal,
+      send: (call, what) => this.auth.send(this.http, call, what),
+    };
+  }
+}
+
+function mainListing(config: RestConfig): RestRequest {
+  return { method: config.method, path: config.path, query: config.query, body: config.body, records: config.records, paging: config.paging };
+}
+
+/** The incremental request with `{{since}}` filled in (in its path, query and body strings). */
+function changedListing(config: RestConfig, since: string): RestRequest {
+  const incremental = config.incremental;
+  if (!incremental) return mainListing(config);
+  const written = formatSince(since, incremental.format);
+  const fill = <T>(value: T): T => substitute(value, written);
+  const changed = incremental.changed;
+  return {
+    method: changed.method,
+    path: fill(changed.path),
+    query: fill(changed.query),
+    body: fill(changed.body),
+    records: changed.records,
+    paging: changed.paging ?? config.paging,
+  };
+}
+
+function substitute<T>(value: T, since: string): T {
+  if (typeof value === "string") return value.replaceAll("{{since}}", since) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => substitute(item, since)) as T;
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, since)])) as T;
+  return value;
+}
+
+function formatSince(since: string, format: "iso" | "epochMs" | "epochS"): string {
+  const ms = Date.parse(since);
+  if (Number.isNaN(ms)) throw new SyncError("SOURCE_REST", `the stored watermark "${since}" is not a time; run once with --full`);
+  if (format === "epochMs") return String(ms);
+  if (format === "epochS") return String(Math.floor(ms / 1000));
+  return new Date(ms).toISOString();
+}
+
+/** The newest last-modified time among the records read: where the next incremental read starts. */
+class Newest {
+  private newest = Number.NEGATIVE_INFINITY;
+  private readonly get: ((record: unknown) => unknown) | undefined;
+
+  constructor(field: string | undefined) {
+    this.get = field === undefined ? undefined : getter(field);
+  }
+
+  see(record: unknown): void {
+    if (!this.get) return;
+    const ms = timeOf(this.get(record));
+    if (ms !== undefined && ms > this.newest) this.newest = ms;
+  }
+
+  /** As ISO text (the store's watermark), whatever `{{since}}` format the API takes. */
+  value(_format: string | undefined): string | undefined {
+    return Number.isFinite(this.newest) ? new Date(this.newest).toISOString() : undefined;
+  }
+}
+
+/** A modification time as epoch ms: ISO text, or epoch milliseconds/seconds as a number or digits. */
+function timeOf(value: unknown): number | undefined {
+  if (typeof value === "number" || (typeof value === "string" && /^\d+$/.test(value))) {
+    const n = Number(value);
+    // Seconds until the year 5138; milliseconds after 1973.
+    return n < 1e11 ? n * 1000 : n;
+  }
+  if (typeof value !== "string" || value === "") return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** What identifies the listing for the watermark: another URL or query starts over with a full read. */
+function identityOf(config: RestConfig): string {
+  return createHash("sha1").update(JSON.stringify([config.baseUrl, config.path, config.query, config.body ?? null, config.incremental?.changed ?? null])).digest("hex");
+}
