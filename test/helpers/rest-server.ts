@@ -1,6 +1,6 @@
 // A small JSON API on loopback for REST source tests: routes as functions, every request recorded.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 export interface RestRequestSeen {
   method: string;
@@ -35,7 +35,7 @@ export interface RestServer {
 export async function startRestServer(route: RestRoute = () => ({ status: 404, json: { error: "no route" } })): Promise<RestServer> {
   let current = route;
   const requests: RestRequestSeen[] = [];
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
