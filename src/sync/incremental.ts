@@ -72,10 +72,12 @@ export class PresentKeys {
     const items = this.chunk;
     this.chunk = [];
     if (items.length === 0) return;
-    const ids = items.map((item) => this.mapping.externalIdOf(item.fields));
+    // A key listing may also name the records read whole as changed (a REST API lists every id): those were
+    // counted when read, and are not unchanged.
+    const ids = items.map((item) => this.mapping.externalIdOf(item.fields)).filter((id) => id === "" || !this.seen.has(id));
     const states = await this.lookup(ids.filter((id) => id !== ""));
-    this.counts.read += items.length;
-    this.counts.unchanged += items.length;
+    this.counts.read += ids.length;
+    this.counts.unchanged += ids.length;
     for (const id of ids) if (id !== "" && this.seen.add(id) && states.has(id)) this.seenInState++;
   }
 }
