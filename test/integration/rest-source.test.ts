@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { restConfigSchema, restConnector, type RestConfig } from "../../connectors/rest.js";
 import type { SourceItem } from "../../connectors/types.js";
 import { isSyncError, type SyncError } from "../../src/errors.js";
+import { compileMapping, parseMapping } from "../../src/mapping/index.js";
 import { contacts, startRestServer, type RestServer } from "../helpers/rest-server.js";
 
 let api: RestServer;
@@ -154,5 +155,16 @@ describe("REST check()", () => {
     const checked = await restConnector.check(config({ records: "results" }), ctx);
     expect(checked.columns).toEqual(["id", "phones[].label", "phones[].value", "properties.firstname", "properties.phone"]);
     expect(api.requests).toHaveLength(1);
+  });
+
+  it("lets the mapping name a field no record has be refused with the nearest path, before any work", async () => {
+    api.handle(() => ({ json: { results: [{ id: "1", properties: { firstname: "Ada", lastname: "Lovelace" }, phones: [{ label: "work", value: "02 1234567" }] }] } }));
+    const { columns } = await restConnector.check(config({ records: "results" }), ctx);
+    const mapping = parseMapping(
+      "version: 1\nexternalId: id\ndefaultCountry: IT\nfields:\n  name: { from: properties.fristname }\n  surname: { from: properties.lastname }\nnumbers:\n  numoffice: { from: \"phones[?label=work].value\" }\n",
+      "/srv/mappings/crm.yaml",
+    );
+    const compile = () => compileMapping(mapping, { appName: "CRM", ...(columns ? { columns } : {}) });
+    expect(compile).toThrow(/no field "properties\.fristname" in the source \(did you mean "properties\.firstname"\?\)/);
   });
 });
