@@ -46,8 +46,10 @@ export class RestAuthenticator {
 
   /** Sends with credentials; an OAuth token the API refuses (401) is renewed once and the call tried again. */
   async send(http: RestHttp, call: RestCall, what: string): ReturnType<RestHttp["send"]> {
+    // Outside the try: a token endpoint that refuses the client is not a token to renew.
+    const authorized = await this.apply(call);
     try {
-      return await http.send(await this.apply(call), what);
+      return await http.send(authorized, what);
     } catch (err) {
       if (this.auth.type !== "oauth2" || !isSyncError(err, "SOURCE_REST") || err.status !== 401) throw err;
       tokenCache.delete(this.cacheKey());

@@ -164,7 +164,7 @@ export function restSecrets(config: RestConfig): string[] {
   if (auth.type === "bearer") return [auth.token];
   if (auth.type === "basic") return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString("base64")];
   if (auth.type === "apiKey") return [auth.value];
-  if (auth.type === "oauth2") return [auth.clientSecret];
+  if (auth.type === "oauth2") return [auth.clientSecret, Buffer.from(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`).toString("base64")];
   return [];
 }
 

@@ -159,7 +159,9 @@ function statusFailure(status: number, headers: RestAnswer["headers"], text: str
       ? "The API refused the credentials: check the token (or client id and secret) and its scopes, as the README's REST section says."
       : status === 404
         ? "Check baseUrl and path (a path starting with / replaces the base URL's own path)."
-        : undefined;
+        : retryAfterMs !== undefined
+          ? `The API asked to wait ${Math.ceil(retryAfterMs / 1000)} s before the next request: lower rateLimit, or raise retry.maxRetryAfterMs to wait that long.`
+          : undefined;
   return new SyncError("SOURCE_REST", `${where}: HTTP ${status}${excerpt ? `: ${excerpt}` : ""}`, {
     status,
     bodyExcerpt: excerpt,

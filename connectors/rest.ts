@@ -21,7 +21,10 @@ export const restConnector = defineConnector<RestConfig>({
   secrets: restSecrets,
   open(config, ctx) {
     const logger = (ctx.logger ?? silentLogger).child({ source: "rest", api: describeRestSource(config) });
-    return Promise.resolve(new RestSource(config, new RestHttp(config, ctx.baseDir, logger), ctx.registerSecret ?? registerSecret, logger));
+    const secret = ctx.registerSecret ?? registerSecret;
+    // The config loader registers them too; a source opened without it (a test, a library caller) must not leak them.
+    for (const value of restSecrets(config)) secret(value);
+    return Promise.resolve(new RestSource(config, new RestHttp(config, ctx.baseDir, logger), secret, logger));
   },
 });
 
@@ -57,16 +60,20 @@ class RestSource implements SourceHandle {
     const newest = new Newest(incremental?.field);
     const since = incremental && this.config.id !== undefined ? options.since : undefined;
     const listing = since === undefined ? mainListing(this.config) : changedListing(this.config, since);
+    // The ids read whole from the changed listing: the key listing names them too, and they must not come twice.
+    const readWhole = new Set<string>();
     let count = 0;
     for await (const page of pagesOf(listing, lister, this.where)) {
       for (const join of this.config.join) await joinPage(page.records, join, lister, this.where);
       for (const [index, record] of page.records.entries()) {
         newest.see(record);
-        yield this.item(page, index, record);
+        const item = this.item(page, index, record);
+        if (since !== undefined && item.kind === "record") readWhole.add(this.idOf(record));
+        yield item;
         count++;
       }
     }
-    if (since !== undefined) yield* this.presentKeys(lister);
+    if (since !== undefined) yield* this.presentKeys(lister, readWhole);
     const watermark = newest.value(incremental?.format) ?? since;
     if (incremental && watermark !== undefined) yield { kind: "watermark", value: watermark };
     this.logger.debug({ records: count, since: since ?? null }, "rest source read");
@@ -76,8 +83,12 @@ class RestSource implements SourceHandle {
     return this.http.close();
   }
 
-  /** The ids of every record (the incremental key listing): each keeps its contact off the deletion list. */
-  private async *presentKeys(lister: Lister): AsyncGenerator<SourceItem> {
+  /**
+   * The ids of every record (the incremental key listing): each keeps its contact off the deletion list. Those read
+   * whole are left out: the sync must classify them as records (a skip rule may now delete their contact), not count
+   * them unchanged as well, whichever comes first.
+   */
+  private async *presentKeys(lister: Lister, readWhole: ReadonlySet<string>): AsyncGenerator<SourceItem> {
     const incremental = this.config.incremental;
     const id = this.config.id;
     if (!incremental || id === undefined) return;
@@ -87,13 +98,18 @@ class RestSource implements SourceHandle {
       for (const [index, record] of page.records.entries()) {
         const value = toText(idOf(record));
         if (value === "") yield { kind: "problem", ref: `keys page ${page.number} item ${index + 1}`, code: "SOURCE_REST", message: `${this.where}: a record of the key listing has no ${id}` };
-        else yield { kind: "present", ref: `${id} ${value}`, fields: { [id]: value } };
+        else if (!readWhole.has(value)) yield { kind: "present", ref: `${id} ${value}`, fields: { [id]: value } };
       }
     }
   }
 
+  /** The record's id as text ("" without `id`): its ref, and its key in the key listing. */
+  private idOf(record: unknown): string {
+    return this.config.id === undefined ? "" : toText(getter(this.config.id)(record));
+  }
+
   private item(page: Page, index: number, record: unknown): SourceItem {
-    const id = this.config.id === undefined ? "" : toText(getter(this.config.id)(record));
+    const id = this.idOf(record);
     const ref = id !== "" ? `${this.config.id} ${id}` : `page ${page.number} item ${index + 1}`;
     if (record === null || typeof record !== "object" || Array.isArray(record)) {
       return { kind: "problem", ref, code: "SOURCE_REST", message: `${this.where}: ${ref} is ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record}, not a JSON object` };
