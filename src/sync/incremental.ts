@@ -73,11 +73,15 @@ export class PresentKeys {
     this.chunk = [];
     if (items.length === 0) return;
     // A key listing may also name the records read whole as changed (a REST API lists every id): those were
-    // counted when read, and are not unchanged.
+    // counted when read, and are not unchanged. The read classifies its records before it hands keys here.
     const ids = items.map((item) => this.mapping.externalIdOf(item.fields)).filter((id) => id === "" || !this.seen.has(id));
     const states = await this.lookup(ids.filter((id) => id !== ""));
-    this.counts.read += ids.length;
-    this.counts.unchanged += ids.length;
-    for (const id of ids) if (id !== "" && this.seen.add(id) && states.has(id)) this.seenInState++;
+    for (const id of ids) {
+      // A key the listing repeats counts once.
+      if (id !== "" && !this.seen.add(id)) continue;
+      this.counts.read++;
+      this.counts.unchanged++;
+      if (id !== "" && states.has(id)) this.seenInState++;
+    }
   }
 }

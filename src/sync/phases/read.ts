@@ -42,7 +42,11 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
     for await (const item of items) {
       if (run.halted) break;
       if (item.kind === "watermark") run.watermark = item.value;
-      else if (item.kind === "present") await present.add(item);
+      else if (item.kind === "present") {
+        // The records read whole go first: a key of a record read as changed must find it seen.
+        await flushChunk();
+        await present.add(item);
+      }
       else if (item.kind === "problem") await brokenRecord(run, keeper, item);
       else {
         run.counts.read++;
