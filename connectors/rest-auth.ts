@@ -4,11 +4,13 @@ import { SyncError, isSyncError } from "../src/errors.js";
 import type { RestAuth } from "./rest-config.js";
 import type { RestCall, RestHttp } from "./rest-http.js";
 
-/** Refresh this long before the token's announced expiry. */
+/** Refresh this long before the token's announced expiry (or half its lifetime, for a token that lives less than two minutes). */
 const EXPIRY_MARGIN_MS = 60_000;
 
 interface CachedToken {
   accessToken: string;
+  /** When to fetch a new one: the expiry less the margin. */
+  renewAt: number;
   /** Epoch ms; Infinity when the server gave no lifetime (Salesforce): then only a 401 renews it. */
   expiresAt: number;
 }
@@ -66,7 +68,7 @@ export class RestAuthenticator {
   private async token(signal: AbortSignal | undefined): Promise<CachedToken> {
     const key = this.cacheKey();
     const cached = tokenCache.get(key);
-    if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return cached;
+    if (cached && cached.renewAt > Date.now()) return cached;
     const fresh = await this.fetchToken(signal);
     tokenCache.set(key, fresh);
     return fresh;
@@ -102,7 +104,10 @@ export class RestAuthenticator {
     }
     this.registerSecret(accessToken);
     const seconds = Number(body?.expires_in);
-    return { accessToken, expiresAt: Number.isFinite(seconds) && seconds > 0 ? Date.now() + seconds * 1000 : Number.POSITIVE_INFINITY };
+    if (!Number.isFinite(seconds) || seconds <= 0) return { accessToken, expiresAt: Number.POSITIVE_INFINITY, renewAt: Number.POSITIVE_INFINITY };
+    const lifetime = seconds * 1000;
+    const now = Date.now();
+    return { accessToken, expiresAt: now + lifetime, renewAt: now + lifetime - Math.min(EXPIRY_MARGIN_MS, lifetime / 2) };
   }
 }
 

@@ -83,7 +83,7 @@ function readFailed(run: JobRun, err: unknown, unclassified: number): void {
     run.stop(error);
     return;
   }
-  run.readFailure = `source read failed after ${run.counts.read} records: ${error.message}`;
+  run.readFailure = `source read failed after ${run.counts.read} records: ${error.code}: ${error.message}`;
   run.logger.error({ err: error.toJSON() }, "source read failed");
 }
 
