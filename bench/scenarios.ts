@@ -27,7 +27,7 @@ export type ScenarioRole = "parse-only" | "naive" | "first sync" | "no-change sy
 
 export interface Scenario {
   role: ScenarioRole;
-  /** The kind of source: csv, mariadb; rest later. */
+  /** The kind of source: csv, mariadb, rest. */
   source: string;
   /** Work done before the clock starts. */
   prepare(ctx: RunContext): Promise<void>;
@@ -168,6 +168,8 @@ export interface SourceGroup {
   source: string;
   appName: string;
   scenarios: readonly Scenario[];
+  /** Stops what the group's scenarios started (an API serving the source), after its last scenario and the end check. */
+  finish?(ctx: RunContext): Promise<void>;
 }
 
 export const CSV_GROUP: SourceGroup = {
