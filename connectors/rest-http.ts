@@ -156,7 +156,7 @@ function statusFailure(status: number, headers: RestAnswer["headers"], text: str
   const excerpt = text.replace(/\s+/g, " ").trim().slice(0, 200);
   const hint =
     status === 401 || status === 403
-      ? "The API refused the credentials: check the token (or client id and secret) and its scopes, as the README's REST section says."
+      ? "The API refused the credentials: check the token (or client id and secret) and its scopes, as docs/rest.md says for each CRM."
       : status === 404
         ? "Check baseUrl and path (a path starting with / replaces the base URL's own path)."
         : retryAfterMs !== undefined

@@ -1,6 +1,8 @@
 // Joins of a REST source: per page, the related records the page's records name (HubSpot's associated companies),
 // fetched in batches and put into each record at `into`, so that a mapping reads `company.properties.name`.
+import { SyncError } from "../src/errors.js";
 import { toText } from "../src/mapping/values.js";
+import { redactUrl } from "../src/redact.js";
 import { withSlash, type RestJoin } from "./rest-config.js";
 import type { Lister } from "./rest-paging.js";
 import { getter } from "./rest-paging.js";
@@ -20,9 +22,15 @@ export async function joinPage(records: unknown[], join: RestJoin, lister: Liste
   const ids = [...wanted];
   for (let start = 0; start < ids.length; start += join.batchSize) {
     const batch = ids.slice(start, start + join.batchSize);
-    const answer = await lister.send(joinCall(join, batch, lister), `${what}, join "${join.into}"`);
+    const call = joinCall(join, batch, lister);
+    const answer = await lister.send(call, `${what}, join "${join.into}"`);
     const related = recordsAt(answer.body);
-    if (!Array.isArray(related)) continue;
+    if (!Array.isArray(related)) {
+      throw new SyncError("SOURCE_REST", `${what}, join "${join.into}": no array of records at "${join.records || "(the answer itself)"}" in the answer of ${redactUrl(call.url)}`, {
+        field: `join.${join.into}.records`,
+        hint: "Set the join's records to the path of the array in its answer (results, data...).",
+      });
+    }
     for (const item of related) found.set(toText(keyOf(item)), item);
   }
   for (const record of records) {

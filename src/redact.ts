@@ -14,7 +14,7 @@ export function clearSecrets(): void {
   secrets.clear();
 }
 
-const SECRET_PARAMS = /([?&](?:token|password|passwd|pwd|api_key|apikey|access_token|key)=)[^&#\s"'<]*/gi;
+const SECRET_PARAMS = /([?&](?:token|password|passwd|pwd|api_key|apikey|api_token|access_token|hapikey|key)=)[^&#\s"'<]*/gi;
 
 /** Masks every registered secret and the value of token-like query parameters in a text. */
 export function redact(text: string): string {
@@ -37,7 +37,7 @@ export function redactUrl(url: string | URL): string {
   }
   if (parsed.password) parsed.password = MASK;
   for (const name of [...parsed.searchParams.keys()]) {
-    if (/^(token|password|passwd|pwd|api_?key|access_token|key)$/i.test(name)) parsed.searchParams.set(name, MASK);
+    if (/^(token|password|passwd|pwd|api_?key|api_?token|access_token|hapikey|key)$/i.test(name)) parsed.searchParams.set(name, MASK);
   }
   return redact(parsed.toString().replace(/%2A%2A%2A/g, MASK));
 }

@@ -35,9 +35,34 @@ function completeJob(job: unknown, baseDir: string, env: NodeJS.ProcessEnv, repo
 function completeRest(job: object, source: Record<string, unknown>, file: string, env: NodeJS.ProcessEnv, report: (problem: InterpolationProblem) => void): unknown {
   const block = mappingSourceBlock(file);
   if (!block) return job;
-  const expanded = interpolateEnv(block, env);
+  // Only what the job does not give itself is taken, so only that needs its variables set.
+  const taken: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(block)) {
+    const own = source[key];
+    if (own === undefined) taken[key] = value;
+    else if (isPlainObject(value) && mergeable(value, own)) taken[key] = Object.fromEntries(Object.entries(value).filter(([inner]) => own[inner] === undefined));
+  }
+  const expanded = interpolateEnv(taken, env);
   for (const problem of expanded.problems) report({ ...problem, message: `${problem.message} (the source: block of ${path.basename(file)} needs it)` });
-  return { ...job, source: { ...(expanded.value as Record<string, unknown>), ...source } };
+  const merged: Record<string, unknown> = { ...(expanded.value as Record<string, unknown>) };
+  for (const [key, own] of Object.entries(source)) {
+    const preset = merged[key];
+    merged[key] = isPlainObject(preset) && mergeable(preset, own) ? { ...preset, ...own } : own;
+  }
+  return { ...job, source: merged };
+}
+
+/**
+ * A job's object setting (auth, query, headers, retry, paging) completes the preset's of the same kind one level
+ * deep: `auth: { tokenUrl: ... }` changes the token URL and keeps the rest. A different `type` replaces it whole.
+ */
+function mergeable(preset: unknown, own: unknown): own is Record<string, unknown> {
+  if (!isPlainObject(preset) || !isPlainObject(own)) return false;
+  return own["type"] === undefined || own["type"] === preset["type"];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The mapping's `source:` block, or undefined (no block, or a file that the mapping loader will report on). */

@@ -144,7 +144,6 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
       // A read that stops half-way leaves every unread contact looking vanished: the deletion guard holds them all.
       expect(run.summary.status).toBe("aborted");
       expect(run.summary.error).toMatch(/^source read failed after \d+ records: .*; deletions aborted, nothing deleted: the source was not read to the end/);
-      expect(run.summary.transient).toBe(true);
       expect(run.summary.counts.deleted).toBe(0);
       for (const id of pendingDeletions) expect(job.contacts().has(id), `contact ${id}`).toBe(true);
       return run;
@@ -153,6 +152,8 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
     it("fails on a 500 that persists, naming the URL and the status", async () => {
       const { summary } = await failedRun({}, () => api.faults.add({ kind: "error" }, 4, Infinity));
       expect(summary.error).toContain(`GET ${api.url}${HUBSPOT_CONTACTS_PATH}?`);
+      // The API may be back by the next retry of the run.
+      expect(summary.transient).toBe(true);
       expect(summary.error).toMatch(/HTTP 500/);
       expect(api.faults.served).toHaveLength(3);
     });
@@ -160,17 +161,21 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
     it("fails on a page slower than timeoutMs", async () => {
       const { summary } = await failedRun({ timeoutMs: 300 }, () => api.faults.add({ kind: "slow", delayMs: 1500 }, 4, Infinity));
       expect(summary.error).toMatch(/no complete answer within 300 ms/);
+      expect(summary.transient).toBe(true);
     });
 
     it("fails on a page of broken JSON, without retrying it", async () => {
       const { summary } = await failedRun({}, () => api.faults.add({ kind: "brokenJson" }, 4));
       expect(summary.error).toMatch(/is not JSON/);
+      // An answer of the wrong kind is not retried by the daemon: a retry would get the same.
+      expect(summary.transient).toBe(false);
       expect(api.faults.served).toHaveLength(1);
     });
 
     it("fails when a page hands out a cursor it was given", async () => {
       const { summary } = await failedRun({}, () => api.faults.add({ kind: "repeatCursor" }, 4));
       expect(summary.error).toMatch(/page 2 handed out the cursor "\d+" a second time: the paging would never end/);
+      expect(summary.transient).toBe(false);
     });
 
     it("fails on a wrong token with HubSpot's 401, before reading a record", async () => {
@@ -181,6 +186,8 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
         expect(run.summary.status).toBe("failed");
         expect(run.summary.error).toMatch(/^SOURCE_REST: .*HTTP 401: .*Authentication credentials not found/);
         expect(run.summary.counts.read).toBe(0);
+        // A refused token stays refused: the daemon does not retry the run.
+        expect(run.summary.transient).toBe(false);
         expect(run.summary.error).not.toContain("wrong-token");
       } finally {
         await wrong.close();

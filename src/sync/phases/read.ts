@@ -5,6 +5,7 @@ import { BrokenRecordKeeper } from "../broken-records.js";
 import { classifyChunk, type Classified, type ClassifyContext } from "../classify.js";
 import { PresentKeys } from "../incremental.js";
 import type { JobRun, Prepared } from "../job-run.js";
+import { isTransient } from "./finish.js";
 import { submitBatch } from "./push.js";
 
 /** Records classified per state lookup: one query per chunk, never one per contact. */
@@ -83,6 +84,7 @@ function readFailed(run: JobRun, err: unknown, unclassified: number): void {
     run.stop(error);
     return;
   }
+  run.readFailureTransient = isTransient(error);
   run.readFailure = `source read failed after ${run.counts.read} records: ${error.code}: ${error.message}`;
   run.logger.error({ err: error.toJSON() }, "source read failed");
 }
