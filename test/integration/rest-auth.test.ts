@@ -5,11 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clearTokenCache } from "../../connectors/rest-auth.js";
 import { restConfigSchema, restConnector, type RestConfig } from "../../connectors/rest.js";
 import type { ConnectorContext, SourceItem, SourceRecord } from "../../connectors/types.js";
-import { isSyncError, type SyncError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { clearSecrets, redact } from "../../src/redact.js";
 import { Collector } from "../helpers/collect.js";
 import { contacts, startRestServer, type RestReply, type RestRequestSeen, type RestServer } from "../helpers/rest-server.js";
+import { failure } from "../helpers/failure.js";
 
 let api: RestServer;
 beforeAll(async () => {
@@ -53,16 +53,6 @@ async function readAll(source: RestConfig, ctx: ConnectorContext = { baseDir: "/
   const items: SourceItem[] = [];
   for await (const item of restConnector.read(source, ctx)) items.push(item);
   return items;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SyncError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isSyncError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a failure");
 }
 
 const idsOf = (items: SourceItem[]) => items.filter((item): item is SourceRecord => item.kind === "record").map((item) => item.fields["id"]);

@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { restConfigSchema, restConnector, type RestConfig } from "../../connectors/rest.js";
 import type { ReadOptions, SourceItem } from "../../connectors/types.js";
-import { isSyncError, type SyncError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { Collector } from "../helpers/collect.js";
 import { contacts, startRestServer, type RestReply, type RestRequestSeen, type RestServer } from "../helpers/rest-server.js";
+import { failure } from "../helpers/failure.js";
 
 let api: RestServer;
 beforeAll(async () => {
@@ -59,16 +59,6 @@ async function readAll(source: RestConfig, options: ReadOptions = {}, logger = c
   } finally {
     await handle.close();
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<SyncError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isSyncError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a failure");
 }
 
 const pages = () => api.requests.map((request) => request.url.searchParams.get("page"));

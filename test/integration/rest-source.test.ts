@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { restConfigSchema, restConnector, type RestConfig } from "../../connectors/rest.js";
 import type { SourceItem } from "../../connectors/types.js";
-import { isSyncError, type SyncError } from "../../src/errors.js";
 import { compileMapping, parseMapping } from "../../src/mapping/index.js";
 import { contacts, startRestServer, type RestServer } from "../helpers/rest-server.js";
+import { failure } from "../helpers/failure.js";
 
 let api: RestServer;
 beforeAll(async () => {
@@ -25,16 +25,6 @@ async function readAll(source: RestConfig): Promise<SourceItem[]> {
   const items: SourceItem[] = [];
   for await (const item of restConnector.read(source, ctx)) items.push(item);
   return items;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SyncError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isSyncError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a failure");
 }
 
 const ALL = contacts(250);

@@ -9,9 +9,9 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { restConfigSchema, restConnector, type RestConfig } from "../../connectors/rest.js";
 import type { SourceItem } from "../../connectors/types.js";
-import { isSyncError, type SyncError } from "../../src/errors.js";
 import { contacts } from "../helpers/rest-server.js";
 import { tempDir } from "../helpers/temp.js";
+import { failure } from "../helpers/failure.js";
 
 const RECORDS = contacts(30);
 let dir: string;
@@ -76,16 +76,6 @@ async function readAll(source: RestConfig): Promise<SourceItem[]> {
   const items: SourceItem[] = [];
   for await (const item of restConnector.read(source, { baseDir: dir })) items.push(item);
   return items;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SyncError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isSyncError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a failure");
 }
 
 describe("REST over TLS", () => {

@@ -2,12 +2,13 @@
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { isSyncError, type SyncError } from "../../src/errors.js";
+import { isSyncError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { COUNT_KEYS, openStore, type JobLock, type RunCounts, type SqlStore, type StoreOptions } from "../../src/store/index.js";
 import { Collector } from "../helpers/collect.js";
 import { startLockRace } from "../helpers/lock-race.js";
 import type { StoreSuiteSetup } from "./store-suite.js";
+import { failure } from "../helpers/failure.js";
 
 interface LockRow {
   job: string;
@@ -21,16 +22,6 @@ interface LockRow {
 
 const HOST = os.hostname();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function failure(promise: Promise<unknown>): Promise<SyncError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isSyncError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function lockRow(store: SqlStore, job: string): Promise<LockRow | undefined> {
   return (await store.knex("job_locks").where({ job }).first()) as LockRow | undefined;
