@@ -43,7 +43,7 @@ const paging = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("nextUrl"), from: jsonPath }),
   /** The next page's URL in the `Link: <...>; rel="next"` header (GitHub, json-server). */
   z.strictObject({ type: z.literal("link") }),
-]);
+], { error: (issue) => (issue.code === "invalid_union" ? "use none, page, offset, cursor, nextUrl or link" : undefined) });
 
 /** Secrets: write ${NAME} and export the variable. */
 const secret = z.string().min(1).describe("secret");
@@ -65,7 +65,7 @@ const auth = z.discriminatedUnion("type", [
     /** How the client authenticates: form fields (default) or an HTTP Basic header. */
     clientAuth: z.enum(["body", "basic"]).default("body"),
   }),
-]);
+], { error: (issue) => (issue.code === "invalid_union" ? "use none, bearer, basic, apiKey or oauth2" : undefined) });
 
 /** One request: the main listing, a join, an incremental listing. Paths resolve against baseUrl. */
 const request = {

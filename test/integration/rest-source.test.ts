@@ -158,3 +158,18 @@ describe("REST check()", () => {
     expect(compile).toThrow(/no field "properties\.fristname" in the source \(did you mean "properties\.firstname"\?\)/);
   });
 });
+
+describe("REST configuration", () => {
+  it("names the paging and auth types it knows when given another", () => {
+    const result = restConfigSchema.safeParse({ type: "rest", baseUrl: "https://api.example.com", paging: { type: "cursr" }, auth: { type: "token" } });
+    expect(result.success).toBe(false);
+    const messages = result.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^paging(\.type)?: use none, page, offset, cursor, nextUrl or link$/), expect.stringMatching(/^auth(\.type)?: use none, bearer, basic, apiKey or oauth2$/)]));
+  });
+
+  it("needs id for incremental reads", () => {
+    const incremental = { field: "updatedAt", changed: { path: "/changed" }, keys: { path: "/ids" } };
+    const result = restConfigSchema.safeParse({ type: "rest", baseUrl: "https://api.example.com", incremental });
+    expect(result.error?.issues.map((issue) => issue.path.join("."))).toEqual(["id"]);
+  });
+});
