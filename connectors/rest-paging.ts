@@ -12,6 +12,8 @@ export interface Page {
   number: number;
   url: URL;
   records: unknown[];
+  /** The whole answer: check() keeps the first one, so that the read does not ask for it again. */
+  answer: RestAnswer;
 }
 
 export interface Lister {
@@ -25,8 +27,11 @@ export interface Lister {
 /** Where the walk goes next: the next request, or null at the end. */
 type Next = { url: URL; body: Record<string, unknown> | undefined } | null;
 
-/** The pages of one listing, in order. Throws SOURCE_REST on an answer of the wrong shape or a paging loop. */
-export async function* pagesOf(listing: RestRequest, lister: Lister, what: string): AsyncGenerator<Page> {
+/**
+ * The pages of one listing, in order; `first` is the first page's answer when it was already fetched (by check()).
+ * Throws SOURCE_REST on an answer of the wrong shape or a paging loop.
+ */
+export async function* pagesOf(listing: RestRequest, lister: Lister, what: string, first?: RestAnswer): AsyncGenerator<Page> {
   const recordsAt = listing.records === "" ? (body: unknown) => body : getter(listing.records);
   const loop = new LoopGuard(listing.paging);
   let next: Next = firstRequest(listing, lister.baseUrl);
@@ -35,11 +40,14 @@ export async function* pagesOf(listing: RestRequest, lister: Lister, what: strin
       throw new SyncError("SOURCE_REST", `${what}: more than ${lister.maxPages} pages; the paging never ended`, { field: "maxPages", hint: "Check the paging settings, or raise maxPages." });
     }
     const { url, body } = next;
-    const answer = await lister.send({ method: listing.method, url, headers: lister.headers, ...(body === undefined ? {} : { json: body }), signal: lister.signal }, `${what}, page ${number}`);
+    const answer =
+      number === 1 && first !== undefined
+        ? first
+        : await lister.send({ method: listing.method, url, headers: lister.headers, ...(body === undefined ? {} : { json: body }), signal: lister.signal }, `${what}, page ${number}`);
     const records = recordsAt(answer.body);
     if (!Array.isArray(records)) throw wrongShape(answer.body, listing.records, url, number, what);
     loop.check(records, url, number, what);
-    yield { number, url, records };
+    yield { number, url, records, answer };
     next = nextRequest(listing, { url, body }, answer, records, number, lister.baseUrl);
     if (next !== null) loop.remember(next, listing.paging, url, number, what);
   }

@@ -8,7 +8,7 @@ import { toText } from "../src/mapping/values.js";
 import { registerSecret } from "../src/redact.js";
 import { RestAuthenticator } from "./rest-auth.js";
 import { describeRestSource, restConfigSchema, restSecrets, type RestConfig, type RestRequest } from "./rest-config.js";
-import { RestHttp } from "./rest-http.js";
+import { RestHttp, type RestAnswer } from "./rest-http.js";
 import { joinPage } from "./rest-join.js";
 import { getter, pagesOf, type Lister, type Page } from "./rest-paging.js";
 import { defineConnector, type CheckResult, type ReadOptions, type SourceHandle, type SourceItem } from "./types.js";
@@ -32,6 +32,8 @@ export const restConnector = defineConnector<RestConfig>({
 class RestSource implements SourceHandle {
   private readonly auth: RestAuthenticator;
   private readonly where: string;
+  /** The first page as check() fetched (and joined) it: a full read starts from it instead of asking again. */
+  private checkedFirst: RestAnswer | undefined;
 
   constructor(
     private readonly config: RestConfig,
@@ -49,6 +51,7 @@ class RestSource implements SourceHandle {
     const first = await pagesOf(mainListing(this.config), lister, this.where).next();
     const records = first.done ? [] : first.value.records;
     if (!first.done) for (const join of this.config.join) await joinPage(records, join, lister, this.where);
+    this.checkedFirst = first.done ? undefined : first.value.answer;
     const incremental = this.config.incremental && this.config.id !== undefined ? { keyColumn: this.config.id, identity: identityOf(this.config) } : undefined;
     // An empty first page tells nothing of the fields: the mapping is then not checked against them.
     return { ...(records.length > 0 ? { columns: shapesOf(records) } : {}), ...(incremental ? { incremental } : {}) };
@@ -62,9 +65,12 @@ class RestSource implements SourceHandle {
     const listing = since === undefined ? mainListing(this.config) : changedListing(this.config, since);
     // The ids read whole from the changed listing: the key listing names them too, and they must not come twice.
     const readWhole = new Set<string>();
+    // Used once: a second read, or an incremental one (another listing), asks the API.
+    const reused = since === undefined ? this.checkedFirst : undefined;
+    this.checkedFirst = undefined;
     let count = 0;
-    for await (const page of pagesOf(listing, lister, this.where)) {
-      for (const join of this.config.join) await joinPage(page.records, join, lister, this.where);
+    for await (const page of pagesOf(listing, lister, this.where, reused)) {
+      if (reused === undefined || page.number > 1) for (const join of this.config.join) await joinPage(page.records, join, lister, this.where);
       for (const [index, record] of page.records.entries()) {
         newest.see(record);
         const item = this.item(page, index, record);

@@ -6,6 +6,9 @@ import { COMPANY_NAMES, hasNoNumber, OWNER_NAMES, people, type Person } from "..
 import { HUBSPOT_CONTACTS_PATH, hubspotContactId, ownCompanyProperty, startFakeHubSpot, type FakeHubSpot } from "../helpers/crm-apis/hubspot.js";
 import { presetJob, type PresetJob, type PresetRun } from "../helpers/crm-apis/preset-job.js";
 
+/** Listing requests 1 and 2 are page 1, read by the checks (the read starts from the run's own check's page): 3 is page 2. */
+const PAGE_2 = 3;
+
 const TOKEN = "pat-eu1-5f2c9a7e-1b3d-4c8e-9f0a-2d4b6c8e0f1a";
 const COUNT = 320;
 const PERSONS = people(COUNT);
@@ -107,8 +110,7 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
   it("waits out a 429 with Retry-After in the middle of the read, and the run succeeds", async () => {
     const from = api.requests.length;
     api.faults.clear();
-    // Listing requests 1 and 2 are the first page read by the checks; 4 is the second page of the read.
-    api.faults.add({ kind: "throttle", retryAfterS: 1 }, 4);
+    api.faults.add({ kind: "throttle", retryAfterS: 1 }, PAGE_2);
     const run = await job.sync(QUICK);
     seen.push(run.output, run.logs);
 
@@ -121,7 +123,7 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
 
   it("retries a 500 that passes, and the run succeeds", async () => {
     api.faults.clear();
-    api.faults.add({ kind: "error" }, 4);
+    api.faults.add({ kind: "error" }, PAGE_2);
     const run = await job.sync(QUICK);
     seen.push(run.output, run.logs);
 
@@ -150,7 +152,7 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
     }
 
     it("fails on a 500 that persists, naming the URL and the status", async () => {
-      const { summary } = await failedRun({}, () => api.faults.add({ kind: "error" }, 4, Infinity));
+      const { summary } = await failedRun({}, () => api.faults.add({ kind: "error" }, PAGE_2, Infinity));
       expect(summary.error).toContain(`GET ${api.url}${HUBSPOT_CONTACTS_PATH}?`);
       // The API may be back by the next retry of the run.
       expect(summary.transient).toBe(true);
@@ -159,13 +161,13 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
     });
 
     it("fails on a page slower than timeoutMs", async () => {
-      const { summary } = await failedRun({ timeoutMs: 300 }, () => api.faults.add({ kind: "slow", delayMs: 1500 }, 4, Infinity));
+      const { summary } = await failedRun({ timeoutMs: 300 }, () => api.faults.add({ kind: "slow", delayMs: 1500 }, PAGE_2, Infinity));
       expect(summary.error).toMatch(/no complete answer within 300 ms/);
       expect(summary.transient).toBe(true);
     });
 
     it("fails on a page of broken JSON, without retrying it", async () => {
-      const { summary } = await failedRun({}, () => api.faults.add({ kind: "brokenJson" }, 4));
+      const { summary } = await failedRun({}, () => api.faults.add({ kind: "brokenJson" }, PAGE_2));
       expect(summary.error).toMatch(/is not JSON/);
       // An answer of the wrong kind is not retried by the daemon: a retry would get the same.
       expect(summary.transient).toBe(false);
@@ -173,7 +175,7 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
     });
 
     it("fails when a page hands out a cursor it was given", async () => {
-      const { summary } = await failedRun({}, () => api.faults.add({ kind: "repeatCursor" }, 4));
+      const { summary } = await failedRun({}, () => api.faults.add({ kind: "repeatCursor" }, PAGE_2));
       expect(summary.error).toMatch(/page 2 handed out the cursor "\d+" a second time: the paging would never end/);
       expect(summary.transient).toBe(false);
     });

@@ -6,6 +6,9 @@ import { COMPANY_NAMES, hasNoNumber, OWNER_NAMES, people, type Person } from "..
 import { PIPEDRIVE_PERSONS_PATH, pipedrivePersonId, secondWorkNumber, startFakePipedrive, type FakePipedrive } from "../helpers/crm-apis/pipedrive.js";
 import { presetJob, type PresetJob, type PresetRun } from "../helpers/crm-apis/preset-job.js";
 
+/** Listing requests 1 and 2 are page 1, read by the checks (the read starts from the run's own check's page): 3 is page 2. */
+const PAGE_2 = 3;
+
 const TOKEN = "8f3a1c9e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a";
 /** Three pages of the preset's 500. */
 const COUNT = 1100;
@@ -79,8 +82,8 @@ describe("mappings/pipedrive.yaml against a fake Pipedrive", () => {
     const requests = api.requests.slice(from);
     const listing = requests.filter((r) => r.url.pathname === PIPEDRIVE_PERSONS_PATH);
     expect(listing.every((r) => r.url.searchParams.get("limit") === "500")).toBe(true);
-    // Two checks read the first page, then the read's three pages.
-    expect(listing.map((r) => r.url.searchParams.has("cursor"))).toEqual([false, false, false, true, true]);
+    // Two checks read the first page, then the read goes on from the run's check's page with pages 2 and 3.
+    expect(listing.map((r) => r.url.searchParams.has("cursor"))).toEqual([false, false, true, true]);
     // The token goes in the header, never in a URL.
     expect(requests.every((r) => r.headers["x-api-token"] === TOKEN && !r.url.search.includes(TOKEN))).toBe(true);
     const organizations = requests.filter((r) => r.url.pathname === "/api/v2/organizations");
@@ -104,8 +107,7 @@ describe("mappings/pipedrive.yaml against a fake Pipedrive", () => {
   it("waits out a 429 with Retry-After in the middle of the read, and the run succeeds", async () => {
     const from = api.requests.length;
     api.faults.clear();
-    // Listing requests 1 and 2 are the first page read by the checks; 4 is the second page of the read.
-    api.faults.add({ kind: "throttle", retryAfterS: 1 }, 4);
+    api.faults.add({ kind: "throttle", retryAfterS: 1 }, PAGE_2);
     const run = await job.sync(QUICK);
     seen.push(run.output, run.logs);
 
@@ -117,7 +119,7 @@ describe("mappings/pipedrive.yaml against a fake Pipedrive", () => {
 
   it("retries a 500 that passes, and the run succeeds", async () => {
     api.faults.clear();
-    api.faults.add({ kind: "error" }, 4);
+    api.faults.add({ kind: "error" }, PAGE_2);
     const run = await job.sync(QUICK);
     seen.push(run.output, run.logs);
 
@@ -148,7 +150,7 @@ describe("mappings/pipedrive.yaml against a fake Pipedrive", () => {
     it("fails on a 500 that persists, naming the URL with a token sent in the query masked", async () => {
       // The token in the query, as Pipedrive also accepts: the URL in the error must not show it.
       const inQuery = { auth: { type: "apiKey", in: "query", name: "api_token", value: "${PIPEDRIVE_TOKEN}" } };
-      const { summary } = await failedRun(inQuery, () => api.faults.add({ kind: "error" }, 4, Infinity));
+      const { summary } = await failedRun(inQuery, () => api.faults.add({ kind: "error" }, PAGE_2, Infinity));
       expect(summary.error).toContain(`GET ${api.url}${PIPEDRIVE_PERSONS_PATH}?`);
       expect(summary.error).toContain("api_token=***");
       // The API may be back by the next retry of the run.
@@ -159,13 +161,13 @@ describe("mappings/pipedrive.yaml against a fake Pipedrive", () => {
     });
 
     it("fails on a page slower than timeoutMs", async () => {
-      const { summary } = await failedRun({ timeoutMs: 300 }, () => api.faults.add({ kind: "slow", delayMs: 1500 }, 4, Infinity));
+      const { summary } = await failedRun({ timeoutMs: 300 }, () => api.faults.add({ kind: "slow", delayMs: 1500 }, PAGE_2, Infinity));
       expect(summary.error).toMatch(/no complete answer within 300 ms/);
       expect(summary.transient).toBe(true);
     });
 
     it("fails on a page of broken JSON, without retrying it", async () => {
-      const { summary } = await failedRun({}, () => api.faults.add({ kind: "brokenJson" }, 4));
+      const { summary } = await failedRun({}, () => api.faults.add({ kind: "brokenJson" }, PAGE_2));
       expect(summary.error).toMatch(/is not JSON/);
       // An answer of the wrong kind is not retried by the daemon: a retry would get the same.
       expect(summary.transient).toBe(false);
@@ -173,7 +175,7 @@ describe("mappings/pipedrive.yaml against a fake Pipedrive", () => {
     });
 
     it("fails when a page hands out the cursor it was given", async () => {
-      const { summary } = await failedRun({}, () => api.faults.add({ kind: "repeatCursor" }, 4));
+      const { summary } = await failedRun({}, () => api.faults.add({ kind: "repeatCursor" }, PAGE_2));
       expect(summary.error).toMatch(/page 2 handed out the cursor "[\w-]+" a second time: the paging would never end/);
       expect(summary.transient).toBe(false);
     });

@@ -94,12 +94,11 @@ describe("the Salesforce preset", () => {
     expect(first.summary.status).toBe("success");
     expect(first.summary.counts).toMatchObject({ read: N, inserted: WITH_PHONE, skipped: N - WITH_PHONE, invalid: 0, duplicates: 0, deleted: 0 });
 
-    // One token for the checks (page 1, before the run and at its start) and the read (pages 1-3), sent on
+    // One token for the checks (page 1, before the run and at its start) and the read (pages 2-3), sent on
     // every request.
     expect(org.tokenRequests()).toHaveLength(1);
     const calls = org.apiRequests();
     expect(calls.map((r) => r.url.pathname.replace(/01g\w+-/, "LOCATOR-"))).toEqual([
-      `${SALESFORCE_API}/query`,
       `${SALESFORCE_API}/query`,
       `${SALESFORCE_API}/query`,
       `${SALESFORCE_API}/query/LOCATOR-200`,
@@ -147,9 +146,9 @@ describe("the Salesforce preset", () => {
   });
 
   describe("when the org or the network fails", () => {
-    // A run asks for page 1 three times (the mapping check before the run, the run's check, the read), so
-    // page 2 of the read is the 4th API request.
-    const PAGE_2 = 4;
+    // A run asks for page 1 twice (the mapping check before the run, then the run's own check, whose page the
+    // read starts from), so page 2 of the read is the 3rd API request.
+    const PAGE_2 = 3;
     let before: (string | null)[];
     beforeEach(async () => {
       // The PBX mirrors the org, so that a failed run has something it could wrongly delete.
@@ -167,7 +166,7 @@ describe("the Salesforce preset", () => {
       expect(summary.status).toBe("success");
       expect(summary.counts).toMatchObject({ read: N - 1, unchanged: before.length, deleted: 0 });
       const calls = org.apiRequests();
-      expect(calls).toHaveLength(6);
+      expect(calls).toHaveLength(5);
       // The retry came after the second the org asked for, not after the 10-50 ms back-off.
       expect((calls[PAGE_2]?.at ?? 0) - (calls[PAGE_2 - 1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
       expect(org.tokenRequests()).toHaveLength(1);
@@ -178,7 +177,7 @@ describe("the Salesforce preset", () => {
       const { summary } = await env.sync();
       expect(summary.status).toBe("success");
       expect(summary.counts).toMatchObject({ read: N - 1, deleted: 0 });
-      expect(org.apiRequests()).toHaveLength(6);
+      expect(org.apiRequests()).toHaveLength(5);
       expect(ids()).toEqual(before);
     });
 
@@ -192,8 +191,8 @@ describe("the Salesforce preset", () => {
       expect(output).toMatch(/HTTP 500/);
       expect(readFailure(logs)).toMatchObject({ code: "SOURCE_REST", status: 500, message: expect.stringMatching(/page 2: .*HTTP 500/) as string });
       expect(summary.counts.deleted).toBe(0);
-      // Page 1 three times, then page 2 three times (retry.attempts).
-      expect(org.apiRequests()).toHaveLength(6);
+      // Page 1 twice, then page 2 three times (retry.attempts).
+      expect(org.apiRequests()).toHaveLength(5);
       expect(ids()).toEqual(before);
     });
 
@@ -204,7 +203,7 @@ describe("the Salesforce preset", () => {
       expect(summary.error).toMatch(/^source read failed after 200 records: .*no complete answer within 1000 ms.*nothing deleted/s);
       expect(readFailure(logs)).toMatchObject({ code: "SOURCE_REST", message: expect.stringMatching(/page 2: .*no complete answer within 1000 ms/) as string });
       expect(summary.counts.deleted).toBe(0);
-      expect(org.apiRequests()).toHaveLength(6);
+      expect(org.apiRequests()).toHaveLength(5);
       expect(ids()).toEqual(before);
     });
 
@@ -227,7 +226,7 @@ describe("the Salesforce preset", () => {
       expect(summary.counts).toMatchObject({ read: N - 1, deleted: 0 });
       expect(org.tokenRequests()).toHaveLength(2);
       const [old, renewed] = org.tokens.issued.slice(earlier);
-      expect(org.apiRequests().map((r) => r.headers.authorization)).toEqual([old, old, old, old, renewed, renewed].map((token) => `Bearer ${token}`));
+      expect(org.apiRequests().map((r) => r.headers.authorization)).toEqual([old, old, old, renewed, renewed].map((token) => `Bearer ${token}`));
       expect(ids()).toEqual(before);
     });
 
