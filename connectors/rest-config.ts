@@ -158,6 +158,11 @@ export interface RestRequest {
   paging: RestPaging;
 }
 
+/** The source's own listing: its request, records path and paging. */
+export function mainListing(config: RestConfig): RestRequest {
+  return { method: config.method, path: config.path, query: config.query, body: config.body, records: config.records, paging: config.paging };
+}
+
 /** The secrets of a config: tokens, passwords, API keys, the OAuth client secret. */
 export function restSecrets(config: RestConfig): string[] {
   const { auth } = config;

@@ -1,15 +1,14 @@
 // The REST connector: the records of a JSON API, page by page, declared in configuration (a CRM preset's source:
 // block, or the job's own), with its login, joins and, where the API allows, incremental reads.
-import { createHash } from "node:crypto";
-import { SyncError } from "../src/errors.js";
 import { silentLogger, type Logger } from "../src/logger.js";
 import { shapesOf } from "../src/mapping/field-path.js";
 import { toText } from "../src/mapping/values.js";
 import { registerSecret } from "../src/redact.js";
 import { RestAuthenticator } from "./rest-auth.js";
-import { describeRestSource, restConfigSchema, restSecrets, type RestConfig, type RestRequest } from "./rest-config.js";
+import { describeRestSource, mainListing, restConfigSchema, restSecrets, type RestConfig, type RestRequest } from "./rest-config.js";
 import { RestHttp, type RestAnswer } from "./rest-http.js";
 import { joinPage } from "./rest-join.js";
+import { changedListing, identityOf, Newest } from "./rest-incremental.js";
 import { getter, pagesOf, type Lister, type Page } from "./rest-paging.js";
 import { defineConnector, type CheckResult, type ReadOptions, type SourceHandle, type SourceItem } from "./types.js";
 
@@ -80,7 +79,7 @@ class RestSource implements SourceHandle {
       }
     }
     if (since !== undefined) yield* this.presentKeys(lister, readWhole);
-    const watermark = newest.value(incremental?.format) ?? since;
+    const watermark = newest.value() ?? since;
     if (incremental && watermark !== undefined) yield { kind: "watermark", value: watermark };
     this.logger.debug({ records: count, since: since ?? null }, "rest source read");
   }
@@ -132,78 +131,4 @@ class RestSource implements SourceHandle {
       send: (call, what) => this.auth.send(this.http, call, what),
     };
   }
-}
-
-function mainListing(config: RestConfig): RestRequest {
-  return { method: config.method, path: config.path, query: config.query, body: config.body, records: config.records, paging: config.paging };
-}
-
-/** The incremental request with `{{since}}` filled in (in its path, query and body strings). */
-function changedListing(config: RestConfig, since: string): RestRequest {
-  const incremental = config.incremental;
-  if (!incremental) return mainListing(config);
-  const written = formatSince(since, incremental.format);
-  const fill = <T>(value: T): T => substitute(value, written);
-  const changed = incremental.changed;
-  return {
-    method: changed.method,
-    path: fill(changed.path),
-    query: fill(changed.query),
-    body: fill(changed.body),
-    records: changed.records,
-    paging: changed.paging ?? config.paging,
-  };
-}
-
-function substitute<T>(value: T, since: string): T {
-  if (typeof value === "string") return value.replaceAll("{{since}}", since) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => substitute(item, since)) as T;
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, since)])) as T;
-  return value;
-}
-
-function formatSince(since: string, format: "iso" | "epochMs" | "epochS"): string {
-  const ms = Date.parse(since);
-  if (Number.isNaN(ms)) throw new SyncError("SOURCE_REST", `the stored watermark "${since}" is not a time; run once with --full`);
-  if (format === "epochMs") return String(ms);
-  if (format === "epochS") return String(Math.floor(ms / 1000));
-  return new Date(ms).toISOString();
-}
-
-/** The newest last-modified time among the records read: where the next incremental read starts. */
-class Newest {
-  private newest = Number.NEGATIVE_INFINITY;
-  private readonly get: ((record: unknown) => unknown) | undefined;
-
-  constructor(field: string | undefined) {
-    this.get = field === undefined ? undefined : getter(field);
-  }
-
-  see(record: unknown): void {
-    if (!this.get) return;
-    const ms = timeOf(this.get(record));
-    if (ms !== undefined && ms > this.newest) this.newest = ms;
-  }
-
-  /** As ISO text (the store's watermark), whatever `{{since}}` format the API takes. */
-  value(_format: string | undefined): string | undefined {
-    return Number.isFinite(this.newest) ? new Date(this.newest).toISOString() : undefined;
-  }
-}
-
-/** A modification time as epoch ms: ISO text, or epoch milliseconds/seconds as a number or digits. */
-function timeOf(value: unknown): number | undefined {
-  if (typeof value === "number" || (typeof value === "string" && /^\d+$/.test(value))) {
-    const n = Number(value);
-    // Seconds until the year 5138; milliseconds after 1973.
-    return n < 1e11 ? n * 1000 : n;
-  }
-  if (typeof value !== "string" || value === "") return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-/** What identifies the listing for the watermark: another URL or query starts over with a full read. */
-function identityOf(config: RestConfig): string {
-  return createHash("sha1").update(JSON.stringify([config.baseUrl, config.path, config.query, config.body ?? null, config.incremental?.changed ?? null])).digest("hex");
 }
