@@ -2,7 +2,7 @@
 import { createWriteStream } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { loadConfig } from "../config/index.js";
+import { loadStoreConfig } from "../config/load-store.js";
 import { SyncError } from "../errors.js";
 import {
   DEFAULT_SQLITE_FILE,
@@ -64,7 +64,8 @@ export async function openReportStore(source: ReportSource): Promise<Store> {
     throw new SyncError("USAGE", "give either --config or --store, not both");
   }
   if (source.config !== undefined) {
-    const config = await loadConfig(source.config, source.env === undefined ? {} : { env: source.env });
+    // Only the store section: reading reports never needs the PBX token or a source's credentials.
+    const config = await loadStoreConfig(source.config, source.env === undefined ? {} : { env: source.env });
     return openStore(config.store, { baseDir: config.baseDir, mustExist: true });
   }
   return openStore({ client: "sqlite", filename: path.resolve(source.store ?? DEFAULT_SQLITE_FILE) }, { mustExist: true });

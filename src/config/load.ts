@@ -226,23 +226,23 @@ function checkUniqueness(raw: RawConfig, add: AddProblem): void {
 }
 
 /** The line of an unknown key is the key's own line, not its parent's. */
-function issueLine(issue: z.core.$ZodIssue, lineOf: (p: readonly (string | number)[]) => number | undefined): number | undefined {
+export function issueLine(issue: z.core.$ZodIssue, lineOf: (p: readonly (string | number)[]) => number | undefined): number | undefined {
   const path = issue.path as (string | number)[];
   if (issue.code === "unrecognized_keys" && issue.keys[0] !== undefined) return lineOf([...path, issue.keys[0]]) ?? lineOf(path);
   return lineOf(path);
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+export function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return `unknown option${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
   if (issue.code === "invalid_type" && issue.message.includes("received undefined")) return "is required";
   return issue.message;
 }
 
-function formatPath(p: readonly (string | number | symbol)[]): string {
+export function formatPath(p: readonly (string | number | symbol)[]): string {
   return p.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
 }
 
-function configError(file: string, problems: string[]): SyncError {
+export function configError(file: string, problems: string[]): SyncError {
   const count = problems.length;
   return new SyncError(
     "CONFIG_INVALID",

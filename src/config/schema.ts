@@ -75,7 +75,11 @@ export const pbxSchema = z
     }
   });
 
-export const storeSchema = z.discriminatedUnion("client", [
+/** A store section without `client` is SQLite, as the example configuration says. */
+const sqliteWhenUnsaid = (value: unknown): unknown =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !("client" in value) ? { client: "sqlite", ...value } : value;
+
+export const storeSchema = z.preprocess(sqliteWhenUnsaid, z.discriminatedUnion("client", [
   z.object({ client: z.literal("sqlite"), filename: z.string().min(1).default(DEFAULTS.sqliteFile) }).strict(),
   z
     .object({
@@ -92,7 +96,7 @@ export const storeSchema = z.discriminatedUnion("client", [
         .strict(),
     })
     .strict(),
-]);
+], { error: (issue) => (issue.code === "invalid_union" ? "client: use sqlite (the default) or mysql (also for MariaDB)" : undefined) }));
 
 export const retrySchema = z
   .object({

@@ -1,0 +1,61 @@
+// Loads only the store section of a configuration: reading reports needs the store, never the PBX token or a
+// source's credentials, so only this section's ${ENV} references must be set.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, isNode, parseDocument } from "yaml";
+import { z } from "zod";
+import { SyncError } from "../errors.js";
+import { registerSecret } from "../redact.js";
+import { interpolateEnv } from "./interpolate.js";
+import { configError, formatPath, issueLine, issueMessage, type LoadOptions, type StoreOptionsConfig } from "./load.js";
+import { DEFAULTS, storeSchema } from "./schema.js";
+
+export interface StoreOnlyConfig {
+  file: string;
+  baseDir: string;
+  store: StoreOptionsConfig;
+}
+
+const storeSection = z.object({ store: storeSchema.default({ client: "sqlite", filename: DEFAULTS.sqliteFile }) });
+
+/** The store of a configuration file, its other sections unchecked; throws CONFIG_INVALID listing the store's problems. */
+export async function loadStoreConfig(file: string, options: LoadOptions = {}): Promise<StoreOnlyConfig> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, "utf8");
+  } catch (err) {
+    throw new SyncError("CONFIG_NOT_FOUND", `cannot read configuration file ${absolute}: ${(err as Error).message}`, { file: absolute, cause: err });
+  }
+  return parseStoreConfig(text, absolute, options);
+}
+
+export function parseStoreConfig(text: string, file: string, options: LoadOptions = {}): StoreOnlyConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (p: readonly (string | number)[]): number | undefined => {
+    for (let depth = p.length; depth >= 0; depth--) {
+      const node = doc.getIn(p.slice(0, depth), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const problems: string[] = [];
+  const add = (p: readonly (string | number)[], message: string, line = lineOf(p)) =>
+    problems.push(`${line === undefined ? file : `${file}:${line}`}: ${formatPath(p) || "(top)"}: ${message}`);
+  for (const error of doc.errors) add([], error.message, lineCounter.linePos(error.pos[0]).line);
+  if (problems.length > 0) throw configError(file, problems);
+
+  const whole = (doc.toJS() ?? {}) as { store?: unknown };
+  const expanded = interpolateEnv(whole.store === undefined ? {} : { store: whole.store }, options.env ?? process.env);
+  for (const problem of expanded.problems) add(problem.path, problem.message);
+  const parsed = storeSection.safeParse(expanded.value);
+  if (!parsed.success) for (const issue of parsed.error.issues) add(issue.path as (string | number)[], issueMessage(issue), issueLine(issue, lineOf));
+  if (problems.length > 0 || !parsed.success) throw configError(file, problems);
+
+  const baseDir = path.dirname(file);
+  const raw = parsed.data.store;
+  if (raw.client === "mysql") registerSecret(raw.connection.password);
+  const store: StoreOptionsConfig = raw.client === "sqlite" ? { client: "sqlite", filename: path.resolve(baseDir, raw.filename) } : raw;
+  return { file, baseDir, store };
+}
