@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { loadStoreConfig } from "../config/load-store.js";
 import { SyncError } from "../errors.js";
 import {
+  CSV_DELIMITERS,
   DEFAULT_SQLITE_FILE,
   EXPORT_FORMATS,
   OUTCOMES,
@@ -12,6 +13,7 @@ import {
   toExportRecord,
   writeExport,
   type ContactResultRow,
+  type CsvDelimiter,
   type ExportFormat,
   type Outcome,
   type RunCounts,
@@ -55,7 +57,10 @@ export interface ExportOptions extends ReportSource {
   outcome?: string;
   /** A file to write; default the `out` stream. */
   output?: string;
+  /** Default: on when the CSV goes to a `.csv` file (Excel reads its accents right), else off. */
   bom?: boolean;
+  /** CSV cell separator: ",", ";" or "tab". */
+  delimiter?: string;
 }
 
 /** Opens the store for reading: never creates an empty SQLite file where no sync has written one. */
@@ -69,6 +74,14 @@ export async function openReportStore(source: ReportSource): Promise<Store> {
     return openStore(config.store, { baseDir: config.baseDir, mustExist: true });
   }
   return openStore({ client: "sqlite", filename: path.resolve(source.store ?? DEFAULT_SQLITE_FILE) }, { mustExist: true });
+}
+
+/** --delimiter: "," ";" or "tab" (also "\t"); a usage error names them. */
+export function parseDelimiter(value: string | undefined): CsvDelimiter {
+  if (value === undefined) return ",";
+  const delimiter = value === "tab" || value === "\\t" ? "\t" : value;
+  if ((CSV_DELIMITERS as readonly string[]).includes(delimiter)) return delimiter as CsvDelimiter;
+  throw new SyncError("USAGE", `invalid --delimiter ${JSON.stringify(value)}: use "," (the default), ";" (Excel in Italy, Germany, France) or tab`);
 }
 
 /** "warning,error" -> the outcomes, checked against the known ones. */
@@ -239,7 +252,8 @@ export async function runReportsExport(options: ExportOptions, out: NodeJS.Writa
   try {
     const run = await findRun(store, options.run, options.job);
     const rows = store.results(run.id, outcomes ? { outcomes } : {});
-    const settings = { format, bom: options.bom === true };
+    const toCsvFile = options.output !== undefined && /\.csv$/i.test(options.output);
+    const settings = { format, bom: options.bom ?? toCsvFile, delimiter: parseDelimiter(options.delimiter) };
     if (options.output === undefined) return await writeExport(rows, out, settings);
     const file = path.resolve(options.output);
     try {
@@ -300,7 +314,9 @@ export function reportsCommand(): Command {
     .option("--output <file>", "write to this file (default: standard output)")
     .option("-j, --job <name>", 'with "latest": the latest run of this job')
     .option("-o, --outcome <list>", "only these outcomes, comma-separated")
-    .option("--bom", "CSV: start with a UTF-8 byte order mark, for Excel");
+    .option("--delimiter <char>", 'CSV cell separator: "," (default), ";" (Excel in Italy, Germany, France) or tab')
+    .option("--bom", "CSV: start with a UTF-8 byte order mark, for Excel (default when --output names a .csv file)")
+    .option("--no-bom", "CSV: no byte order mark, even in a .csv file");
   reports.addCommand(
     addStoreOptions(exporter).action(
       action(async (run: string, flags: Flags<ExportOptions>) => {

@@ -45,7 +45,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  * show as "this is text" — so "+39 02 1234" arrives as '+39 02 1234, on purpose. Cells holding a quote, a comma,
  * a line break or a neutralized formula are quoted, quotes doubled (RFC 4180).
  */
-export function csvCell(value: string | number | null | undefined): string {
+export function csvCell(value: string | number | null | undefined, delimiter: CsvDelimiter = ","): string {
   if (value == null) return "";
   if (typeof value === "number") return String(value);
   let text = value;
@@ -54,19 +54,25 @@ export function csvCell(value: string | number | null | undefined): string {
     text = `'${text}`;
     quote = true;
   }
-  if (quote || /[",\r\n]/.test(text)) return `"${text.replace(/"/g, '""')}"`;
+  if (quote || /["\r\n]/.test(text) || text.includes(delimiter)) return `"${text.replace(/"/g, '""')}"`;
   return text;
 }
 
+/** The cell separators an export may use: "," (RFC 4180), ";" (Excel in Italy, Germany, France...), tab. */
+export const CSV_DELIMITERS = [",", ";", "\t"] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
 /** A CSV record with the RFC's CRLF line end. */
-export function csvLine(values: readonly (string | number | null | undefined)[]): string {
-  return `${values.map(csvCell).join(",")}\r\n`;
+export function csvLine(values: readonly (string | number | null | undefined)[], delimiter: CsvDelimiter = ","): string {
+  return `${values.map((value) => csvCell(value, delimiter)).join(delimiter)}\r\n`;
 }
 
 export interface ExportOptions {
   format: ExportFormat;
   /** CSV only: start with a UTF-8 byte order mark, which Excel needs to read accents right. */
   bom?: boolean;
+  /** CSV only: the cell separator (default ","). */
+  delimiter?: CsvDelimiter;
 }
 
 /** Characters gathered per chunk: one write per row would cost more than the formatting. */
@@ -79,11 +85,12 @@ export async function* exportChunks(
   counted: (count: number) => void = () => undefined,
 ): AsyncGenerator<string> {
   const { format } = options;
-  let buffer = format === "csv" ? `${options.bom ? "\uFEFF" : ""}${csvLine(EXPORT_COLUMNS)}` : format === "json" ? "[" : "";
+  const delimiter = options.delimiter ?? ",";
+  let buffer = format === "csv" ? `${options.bom ? "\uFEFF" : ""}${csvLine(EXPORT_COLUMNS, delimiter)}` : format === "json" ? "[" : "";
   let count = 0;
   for await (const row of rows) {
     const record = toExportRecord(row);
-    if (format === "csv") buffer += csvLine(EXPORT_COLUMNS.map((column) => record[column]));
+    if (format === "csv") buffer += csvLine(EXPORT_COLUMNS.map((column) => record[column]), delimiter);
     else if (format === "json") buffer += `${count === 0 ? "\n" : ",\n"}${JSON.stringify(record)}`;
     else buffer += `${JSON.stringify(record)}\n`;
     counted(++count);

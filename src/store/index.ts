@@ -32,11 +32,13 @@ export type { SqlStore } from "./store.js";
 export {
   EXPORT_COLUMNS,
   EXPORT_FORMATS,
+  CSV_DELIMITERS,
   csvCell,
   csvLine,
   toExportRecord,
   writeExport,
   exportChunks,
+  type CsvDelimiter,
   type ExportFormat,
   type ExportOptions,
   type ExportRecord,

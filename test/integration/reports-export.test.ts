@@ -113,6 +113,33 @@ describe("reports export as CSV", () => {
   });
 });
 
+describe("reports export for Excel", () => {
+  it("separates cells with ';' (or tab) on request, quoting the values that hold it, and parses back", async () => {
+    const text = await exported({ run: String(ids.erp), format: "csv", delimiter: ";" });
+    expect(text.startsWith("run_id;seq;ref;uc_app_name;")).toBe(true);
+    const parsed = Papa.parse<Record<string, string>>(text, { header: true, delimiter: ";", skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.data).toHaveLength(157);
+    expect(parsed.data[0]?.["display_name"]).toBe(TRICKY.commaQuotes);
+    const tabbed = await exported({ run: String(ids.erp), format: "csv", delimiter: "tab" });
+    expect(tabbed.split("\r\n")[0]).toBe("run_id\tseq\tref\tuc_app_name\tuc_external_id\tdisplay_name\toutcome\taction\tpbx_id\tinfo");
+    const error = await failure(exported({ run: String(ids.erp), format: "csv", delimiter: "|" }));
+    expect(error.message).toMatch(/invalid --delimiter "\|": use "," \(the default\), ";"/);
+  });
+
+  it("starts a .csv file given with --output with a byte order mark, unless told not to; standard output gets none", async () => {
+    const target = path.join(dir, "report.csv");
+    await runReportsExport({ store: file, run: String(ids.erp), format: "csv", output: target }, new Collector());
+    expect((await readFile(target, "utf8")).startsWith("\uFEFFrun_id,")).toBe(true);
+    await runReportsExport({ store: file, run: String(ids.erp), format: "csv", output: target, bom: false }, new Collector());
+    expect((await readFile(target, "utf8")).startsWith("run_id,")).toBe(true);
+    const other = path.join(dir, "report.txt");
+    await runReportsExport({ store: file, run: String(ids.erp), format: "csv", output: other }, new Collector());
+    expect((await readFile(other, "utf8")).startsWith("run_id,")).toBe(true);
+    expect((await exported({ run: String(ids.erp), format: "csv" })).startsWith("run_id,")).toBe(true);
+  });
+});
+
 describe("reports export as JSON and NDJSON", () => {
   it("writes a JSON array that parses back to the recorded rows", async () => {
     const rows = JSON.parse(await exported({ run: String(ids.erp), format: "json" })) as Array<Record<string, unknown>>;
@@ -133,10 +160,10 @@ describe("reports export as JSON and NDJSON", () => {
 });
 
 describe("reports export to a file and at scale", () => {
-  it("writes the same bytes to --output as to standard output", async () => {
+  it("writes the same bytes to --output as to standard output (a .csv file with its byte order mark)", async () => {
     const output = path.join(dir, "erp.csv");
     await runReportsExport({ store: file, run: String(ids.erp), format: "csv", output }, new Collector());
-    expect(await readFile(output, "utf8")).toBe(await exported({ run: String(ids.erp), format: "csv" }));
+    expect(await readFile(output, "utf8")).toBe(`\uFEFF${await exported({ run: String(ids.erp), format: "csv" })}`);
   });
 
   it("refuses a missing or unknown format and an output it cannot write", async () => {
