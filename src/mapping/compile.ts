@@ -1,7 +1,7 @@
 // compileMapping: a loaded mapping -> one `apply(fields, ref)` closure that turns a source record into a PBX contact.
 import { createHash } from "node:crypto";
 import type { CountryCode } from "libphonenumber-js/min";
-import { NUMBER_FIELDS, type PbxContact } from "../pbx/contact.js";
+import { NUMBER_FIELDS, displayNameOf, type PbxContact } from "../pbx/contact.js";
 import { checkContact } from "./check.js";
 import { CompileContext } from "./context.js";
 import { resolveCountry } from "./countries.js";
@@ -47,6 +47,11 @@ export interface CompiledMapping {
   idColumn?: string;
   /** Maps one record; `ref` locates it (CSV line...) and is kept for callers' messages. */
   apply(fields: Fields, ref: string): MapResult;
+  /**
+   * "Maria Anders (Alfreds)" from the record's name, surname and company fields alone: how the report names a record
+   * that was skipped, invalid or a duplicate. "" when it has none.
+   */
+  nameOf(fields: Fields): string;
 }
 
 export function compileMapping(loaded: LoadedMapping, options: CompileOptions): CompiledMapping {
@@ -126,6 +131,11 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
     appName,
     externalIdOf: (fields) => externalId.read(fields),
     possibleIdsOf: (fields) => possibleIdsOf(externalId, fields),
+    nameOf(fields) {
+      const parts: { name?: string; surname?: string; company?: string } = {};
+      for (const text of texts) if (text.key !== "email") parts[text.key] = text.read(fields);
+      return displayNameOf(parts);
+    },
     ...(externalId.singleColumn === undefined ? {} : { idColumn: externalId.singleColumn }),
     apply(fields) {
       const warnings: string[] = [];

@@ -59,3 +59,10 @@ export function validateContact(value: unknown): { ok: true; contact: PbxContact
     problems: parsed.error.issues.map((issue) => `${issue.path.join(".") || "(contact)"}: ${issue.message}`),
   };
 }
+
+/** "Maria Anders (Alfreds Futterkiste)": how reports name a contact. */
+export function displayNameOf(contact: Pick<PbxContact, "name" | "surname" | "company">): string {
+  const person = [contact.name, contact.surname].filter((part) => part && part.trim() !== "").join(" ");
+  if (person && contact.company) return `${person} (${contact.company})`;
+  return person || contact.company || "";
+}

@@ -83,9 +83,4 @@ function detachedPending(item: PendingContact): PendingContact {
   };
 }
 
-/** "Maria Anders (Alfreds Futterkiste)": how reports name a contact. */
-export function displayNameOf(contact: PbxContact): string {
-  const person = [contact.name, contact.surname].filter((part) => part && part.trim() !== "").join(" ");
-  if (person && contact.company) return `${person} (${contact.company})`;
-  return person || contact.company || "";
-}
+export { displayNameOf } from "../pbx/contact.js";

@@ -44,7 +44,7 @@ export async function classifyChunk(records: readonly SourceRecord[], ctx: Class
       counts.duplicates++;
       out.push({
         kind: "row",
-        row: { ref, appName, externalId: id, outcome: "duplicate", info: `uc_external_id "${id}" appeared earlier in the source; this record was not sent` },
+        row: { ref, appName, externalId: id, ...nameOf(mapping, fields), outcome: "duplicate", info: `uc_external_id "${id}" appeared earlier in the source; this record was not sent` },
       });
       return;
     }
@@ -63,14 +63,14 @@ export async function classifyChunk(records: readonly SourceRecord[], ctx: Class
     if (mapped.kind === "skip") {
       // Not marked seen: a contact a rule now skips (a customer set inactive) leaves the PBX with the deletions.
       counts.skipped++;
-      out.push({ kind: "row", row: { ref, appName, externalId: id || null, outcome: "skipped", info: mapped.reason } });
+      out.push({ kind: "row", row: { ref, appName, externalId: id || null, ...nameOf(mapping, fields), outcome: "skipped", info: mapped.reason } });
       return;
     }
     if (mapped.kind === "invalid") {
       // Seen: bad data in a record that still exists must never delete its contact.
       if (id !== "") markSeen();
       counts.invalid++;
-      out.push({ kind: "row", row: { ref, appName, externalId: id || null, outcome: "invalid", info: mapped.problems.join("; ") } });
+      out.push({ kind: "row", row: { ref, appName, externalId: id || null, ...nameOf(mapping, fields), outcome: "invalid", info: mapped.problems.join("; ") } });
       return;
     }
     const contact = mapped.contact;
@@ -96,4 +96,10 @@ export async function classifyChunk(records: readonly SourceRecord[], ctx: Class
     });
   });
   return out;
+}
+
+/** The record's display name for a report row, when its name fields give one. */
+function nameOf(mapping: CompiledMapping, fields: SourceRecord["fields"]): { displayName?: string } {
+  const name = mapping.nameOf(fields);
+  return name === "" ? {} : { displayName: name };
 }
