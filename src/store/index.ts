@@ -23,6 +23,7 @@ export {
   type StateScope,
   type StateChanges,
   type StateUpsert,
+  type StateEntry,
   type ContactState,
   type ContactStateView,
   type LastRunFilter,

@@ -2,7 +2,7 @@
 import type { Knex } from "knex";
 import { allRows, isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
-import type { ContactState, StateChanges, StateScope, StateUpsert } from "./types.js";
+import type { ContactState, StateChanges, StateEntry, StateScope, StateUpsert } from "./types.js";
 
 export type { ContactState, StateScope, StateUpsert } from "./types.js";
 
@@ -64,25 +64,27 @@ export async function countState(db: Knex, where: StateScope): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Every external id in state, in pages ordered by id, so a walk never holds them all. */
-export async function* iterateStateIds(db: Knex, where: StateScope, pageSize = 1000): AsyncGenerator<string> {
+/** Every contact in state, in pages ordered by id, so a walk never holds them all. */
+export async function* iterateStateEntries(db: Knex, where: StateScope, pageSize = 1000): AsyncGenerator<StateEntry> {
   let after: string | null = null;
   for (;;) {
-    const query = scope(db, where).select("external_id").orderBy("external_id").limit(pageSize);
+    const query = scope(db, where).select("external_id", "display_name", "pbx_id").orderBy("external_id").limit(pageSize);
     if (after !== null) query.where("external_id", ">", after);
-    const rows = (await query) as Array<{ external_id: unknown }>;
-    for (const row of rows) yield String(row.external_id);
+    const rows = (await query) as Array<{ external_id: unknown; display_name: unknown; pbx_id: unknown }>;
+    for (const row of rows) {
+      yield { externalId: String(row.external_id), displayName: row.display_name == null ? null : String(row.display_name), pbxId: row.pbx_id == null ? null : String(row.pbx_id) };
+    }
     if (rows.length < pageSize) return;
     after = String(rows[rows.length - 1]?.external_id);
   }
 }
 
 /** Writes what the PBX confirmed (insert or overwrite), inside the caller's transaction. */
-const UPSERT_COLUMNS = ["pbx_key", "app_name", "external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at"] as const;
+const UPSERT_COLUMNS = ["pbx_key", "app_name", "external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at", "display_name"] as const;
 const SQLITE_UPSERT =
   `INSERT INTO ${STATE_TABLE} (${UPSERT_COLUMNS.join(", ")}) VALUES (${UPSERT_COLUMNS.map(() => "?").join(", ")}) ` +
   "ON CONFLICT (pbx_key, app_name, external_id) DO UPDATE SET pbx_id = excluded.pbx_id, contact_hash = excluded.contact_hash, " +
-  "source_hash = excluded.source_hash, last_run_id = excluded.last_run_id, confirmed_at = excluded.confirmed_at";
+  "source_hash = excluded.source_hash, last_run_id = excluded.last_run_id, confirmed_at = excluded.confirmed_at, display_name = excluded.display_name";
 const SQLITE_DELETE = `DELETE FROM ${STATE_TABLE} WHERE pbx_key = ? AND app_name = ? AND external_id = ?`;
 
 export async function upsertState(trx: Knex.Transaction, where: StateScope, runId: number, rows: readonly StateUpsert[]): Promise<void> {
@@ -90,7 +92,7 @@ export async function upsertState(trx: Knex.Transaction, where: StateScope, runI
   const appName = clip(where.appName, SIZES.appName);
   if (isBetterSqlite(trx)) {
     const pbxId = (row: StateUpsert) => (row.pbxId === null ? null : clip(row.pbxId, SIZES.pbxId));
-    await runEach(trx, SQLITE_UPSERT, rows.map((row) => [where.pbxKey, appName, row.externalId, pbxId(row), row.contactHash, row.sourceHash, runId, now]));
+    await runEach(trx, SQLITE_UPSERT, rows.map((row) => [where.pbxKey, appName, row.externalId, pbxId(row), row.contactHash, row.sourceHash, runId, now, nameOf(row)]));
     return;
   }
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
@@ -103,12 +105,17 @@ export async function upsertState(trx: Knex.Transaction, where: StateScope, runI
       source_hash: row.sourceHash,
       last_run_id: runId,
       confirmed_at: now,
+      display_name: nameOf(row),
     }));
     await trx(STATE_TABLE)
       .insert(records)
       .onConflict(["pbx_key", "app_name", "external_id"])
-      .merge(["pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at"]);
+      .merge(["pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at", "display_name"]);
   }
+}
+
+function nameOf(row: StateUpsert): string | null {
+  return row.displayName ? clip(row.displayName, SIZES.displayName) : null;
 }
 
 /** A record changed but maps to the contact the PBX already has: only the source hash moves. */

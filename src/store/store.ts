@@ -3,10 +3,10 @@ import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
 import { countByOutcome, insertResults, iterateResults } from "./results.js";
 import { abortInterruptedRuns, finishRun, findRun, insertRun, lastRun, latestRun, listRuns, updateCounts } from "./runs.js";
-import { applyStateChanges, countState, iterateStateIds, lookupState } from "./state.js";
+import { applyStateChanges, countState, iterateStateEntries, lookupState } from "./state.js";
 import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
 import { storeLocks } from "./store-locks.js";
-import type { ContactResultInput, ContactResultRow, ContactStateView, ResultsFilter, StateChanges, StateScope, Store } from "./types.js";
+import type { ContactResultInput, ContactResultRow, ContactStateView, ResultsFilter, StateChanges, StateEntry, StateScope, Store } from "./types.js";
 import { readWatermark, writeWatermark } from "./watermarks.js";
 
 /** The store as opened: the Store interface, plus the knex handle for the store's own tests and tools. */
@@ -43,10 +43,10 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
   }
 
   /** Driver errors of a walk as STORE_FAILED, at the step that failed. */
-  async function* stateIds(scope: StateScope): AsyncGenerator<string> {
-    const ids = iterateStateIds(db, scope);
+  async function* stateEntries(scope: StateScope): AsyncGenerator<StateEntry> {
+    const ids = iterateStateEntries(db, scope);
     while (true) {
-      let next: IteratorResult<string>;
+      let next: IteratorResult<StateEntry>;
       try {
         next = await ids.next();
       } catch (err) {
@@ -61,7 +61,7 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
     return {
       count: () => guarded(`cannot count the contact state of ${scope.appName}`, target, () => countState(db, scope)),
       lookup: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupState(db, scope, ids)),
-      ids: () => stateIds(scope),
+      entries: () => stateEntries(scope),
     };
   }
 

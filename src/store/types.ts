@@ -161,6 +161,15 @@ export interface StateUpsert {
   pbxId: string | null;
   contactHash: string;
   sourceHash: string;
+  /** How reports name the contact once it is deleted: "Maria Anders (Alfreds)". */
+  displayName?: string | null;
+}
+
+/** A contact in state as the deletion phase lists it. */
+export interface StateEntry {
+  externalId: string;
+  displayName: string | null;
+  pbxId: string | null;
 }
 
 /** State changes that go in one transaction with the report rows that justify them. */
@@ -176,8 +185,8 @@ export interface ContactStateView {
   count(): Promise<number>;
   /** The state of these ids (any number; queried in chunks); ids without state are absent. */
   lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
-  /** Every external id in the scope, in pages ordered by id. */
-  ids(): AsyncIterable<string>;
+  /** Every contact in the scope (its id, last-sent name and PBX id), in pages ordered by id. */
+  entries(): AsyncIterable<StateEntry>;
 }
 
 export interface Watermark {

@@ -6,7 +6,7 @@ import {
   LOOKUP_CHUNK,
   countState,
   deleteState,
-  iterateStateIds,
+  iterateStateEntries,
   lookupState,
   refreshSourceHashes,
   upsertState,
@@ -62,7 +62,7 @@ export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
       const db = (await seeded([...ids].reverse())).knex;
       expect(await countState(db, CRM)).toBe(2500);
       const walked: string[] = [];
-      for await (const id of iterateStateIds(db, CRM, 700)) walked.push(id);
+      for await (const entry of iterateStateEntries(db, CRM, 700)) walked.push(entry.externalId);
       expect(walked).toEqual(ids);
 
       await db.transaction(async (trx) => {
@@ -81,6 +81,19 @@ export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
       await db.transaction((trx) => upsertState(trx, CRM, runId, [{ ...state("x", "d"), pbxId: "99" }]));
       expect((await lookupState(db, CRM, ["x"])).get("x")).toMatchObject({ pbxId: "99", contactHash: "d".repeat(40), lastRunId: runId });
       expect(await countState(db, CRM)).toBe(1);
+    });
+
+    it("keeps the name a contact was last sent with, for the deletion that may come, and its PBX id", async () => {
+      const db = (await seeded(["x", "y"])).knex;
+      const runId = await (store as SqlStore).createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
+      await db.transaction((trx) => upsertState(trx, CRM, runId, [{ ...state("x"), displayName: "Maria Anders (Alfreds)" }]));
+      await db.transaction((trx) => upsertState(trx, CRM, runId, [{ ...state("x"), displayName: "Maria Rossi (Alfreds)" }]));
+      const entries = [];
+      for await (const entry of (store as SqlStore).contactState(CRM).entries()) entries.push(entry);
+      expect(entries).toEqual([
+        { externalId: "x", displayName: "Maria Rossi (Alfreds)", pbxId: "pbx-x" },
+        { externalId: "y", displayName: null, pbxId: "pbx-y" },
+      ]);
     });
   });
 }

@@ -1,6 +1,7 @@
 // Report rows name the record even when nothing was sent for it: skipped, invalid and duplicate rows carry the
 // display name their name fields give.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
 import { HEADER, MAPPING, syncEnv, type SyncEnv } from "../helpers/sync-env.js";
 
 let env: SyncEnv;
@@ -30,5 +31,23 @@ describe("report rows of records not sent", () => {
     expect(byRef.get("line 6")?.outcome).toBe("skipped");
     expect(byRef.get("line 6")?.displayName ?? null).toBeNull();
     expect(byRef.get("line 5")).toMatchObject({ outcome: "invalid", displayName: "Antonio Moreno (Taqueria)" });
+  });
+});
+
+describe("report rows of deletions", () => {
+  it("name who was deleted, with the PBX id, in the run and in a dry run's plan", async () => {
+    await env.writeMapping(MAPPING);
+    await env.writeSource([HEADER, "11,Maria Anders,Alfreds,0733 100011,10", "12,Ana Trujillo,Emparedados,0733 100012,10", "13,Thomas Hardy,Around the Horn,0733 100013,10"].join("\n") + "\n");
+    await env.sync({ full: true, allowMassDelete: true });
+    const pbxId = env.emulator.phonebook.all().find((contact) => contact.uc_app_name === "CRM" && contact.uc_external_id === "12")?.id;
+    await env.writeSource([HEADER, "11,Maria Anders,Alfreds,0733 100011,10", "13,Thomas Hardy,Around the Horn,0733 100013,10"].join("\n") + "\n");
+    const planned = await runCli(["sync", "--config", env.configFile, "--dry-run", "--format", "json", "--allow-mass-delete"]);
+    const plan = planned.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(plan.find((entry) => entry["class"] === "delete"), planned.stdout).toMatchObject({ externalId: "12", name: "Ana Trujillo (Emparedados)" });
+    await env.sync({ allowMassDelete: true });
+    const { rows } = await env.latest();
+    const deleted = rows.filter((row) => row.outcome === "deleted");
+    expect(deleted).toHaveLength(1);
+    expect(deleted[0]).toMatchObject({ externalId: "12", displayName: "Ana Trujillo (Emparedados)", pbxId: String(pbxId) });
   });
 });

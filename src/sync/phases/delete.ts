@@ -1,6 +1,7 @@
 // The deletion phase: contacts in state that the source no longer yields, behind guards, then delete_phonebook.
 import type { JobConfig } from "../../config/index.js";
 import { isSyncError, toSyncError } from "../../errors.js";
+import type { StateEntry } from "../../store/index.js";
 import type { JobRun, Prepared } from "../job-run.js";
 import { TaskPool } from "../pool.js";
 import { FATAL_CODES, withRetry } from "../retry.js";
@@ -53,8 +54,8 @@ function percent(ratio: number): string {
 }
 
 /** The contacts in state that the source did not yield, walked in pages. */
-async function* vanished(run: JobRun, prepared: Prepared): AsyncGenerator<string> {
-  for await (const id of prepared.state.ids()) if (!run.seen.has(id)) yield id;
+async function* vanished(run: JobRun, prepared: Prepared): AsyncGenerator<StateEntry> {
+  for await (const entry of prepared.state.entries()) if (!run.seen.has(entry.externalId)) yield entry;
 }
 
 /** The deletion phase: the guards decide, then a dry run lists the vanished contacts and a real run deletes them. */
@@ -66,7 +67,7 @@ export async function deletePhase(run: JobRun, prepared: Prepared): Promise<Dele
   if (deletion.guard !== null || deletion.candidates === 0) return deletion;
   run.planned.delete = deletion.candidates;
   if (run.dryRun) {
-    for await (const id of vanished(run, prepared)) run.plan?.entry({ class: "delete", ref: null, externalId: id, name: "", info: "no longer in the source" });
+    for await (const entry of vanished(run, prepared)) run.plan?.entry({ class: "delete", ref: null, externalId: entry.externalId, name: entry.displayName ?? "", info: "no longer in the source" });
     return deletion;
   }
   run.logger.info({ candidates: deletion.candidates }, "deleting contacts that vanished from the source");
@@ -87,7 +88,9 @@ async function deleteVanished(run: JobRun, prepared: Prepared): Promise<void> {
   const appName = prepared.scope.appName;
   const pool = new TaskPool(job.concurrency);
   const cancel = run.options.cancel;
-  const deleteOne = async (externalId: string): Promise<void> => {
+  const deleteOne = async ({ externalId, displayName, pbxId }: StateEntry): Promise<void> => {
+    // Who was deleted, as the PBX last confirmed them (state written before names were kept has none).
+    const who = { displayName, pbxId };
     let info: string | null = null;
     try {
       await withRetry(() => run.client.deletePhonebook({ appName, externalId }, run.callOptions), job.retry, cancel ? { signal: cancel } : {});
@@ -97,19 +100,19 @@ async function deleteVanished(run: JobRun, prepared: Prepared): Promise<void> {
         counts.errors++;
         if (FATAL_CODES.has(error.code)) run.stop(error);
         run.logger.error({ err: error.toJSON(), externalId }, "delete failed");
-        await writer.add([{ ref: null, appName, externalId, outcome: "error", action: "delete", info: `delete failed: ${error.code}: ${error.message}` }]);
+        await writer.add([{ ref: null, appName, externalId, ...who, outcome: "error", action: "delete", info: `delete failed: ${error.code}: ${error.message}` }]);
         return;
       }
       info = "already gone from the PBX";
     }
     // Counted once the PBX confirmed; the writer never throws, so a store failure cannot count it twice.
     counts.deleted++;
-    await writer.add([{ ref: null, appName, externalId, outcome: "deleted", action: "delete", info }], { deletes: [externalId] });
+    await writer.add([{ ref: null, appName, externalId, ...who, outcome: "deleted", action: "delete", info }], { deletes: [externalId] });
     run.progress.update(run.snapshot("deleting"));
   };
-  for await (const externalId of vanished(run, prepared)) {
+  for await (const entry of vanished(run, prepared)) {
     if (run.halted) break;
-    await pool.submit(() => deleteOne(externalId));
+    await pool.submit(() => deleteOne(entry));
   }
   await pool.drain();
 }

@@ -50,7 +50,7 @@ export async function sendBatch(run: JobRun, batch: Batch): Promise<void> {
   // Counted from the PBX's answer; a store failure from here on is the writer's, never the batch's.
   const confirmation = confirmBatch(batch, answer, run.counts);
   const upserts = confirmation.confirmed.flatMap(({ item, pbxId }) =>
-    item.hashes ? [{ externalId: item.contact.uc_external_id, pbxId, contactHash: item.hashes.contact, sourceHash: item.hashes.source }] : [],
+    item.hashes ? [{ externalId: item.contact.uc_external_id, pbxId, contactHash: item.hashes.contact, sourceHash: item.hashes.source, displayName: item.displayName }] : [],
   );
   await writer.add(confirmation.rows, { upserts });
   run.pushed += batch.items.length;
