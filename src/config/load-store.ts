@@ -2,13 +2,13 @@
 // source's credentials, so only this section's ${ENV} references must be set.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, isNode, parseDocument } from "yaml";
 import { z } from "zod";
 import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import { interpolateEnv } from "./interpolate.js";
-import { configError, formatPath, issueLine, issueMessage, type LoadOptions, type StoreOptionsConfig } from "./load.js";
+import { configError, issueLine, issueMessage, type LoadOptions, type StoreOptionsConfig } from "./load.js";
 import { DEFAULTS, storeSchema } from "./schema.js";
+import { parseYamlSource } from "./yaml-source.js";
 
 export interface StoreOnlyConfig {
   file: string;
@@ -31,22 +31,10 @@ export async function loadStoreConfig(file: string, options: LoadOptions = {}): 
 }
 
 export function parseStoreConfig(text: string, file: string, options: LoadOptions = {}): StoreOnlyConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf = (p: readonly (string | number)[]): number | undefined => {
-    for (let depth = p.length; depth >= 0; depth--) {
-      const node = doc.getIn(p.slice(0, depth), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  const problems: string[] = [];
-  const add = (p: readonly (string | number)[], message: string, line = lineOf(p)) =>
-    problems.push(`${line === undefined ? file : `${file}:${line}`}: ${formatPath(p) || "(top)"}: ${message}`);
-  for (const error of doc.errors) add([], error.message, lineCounter.linePos(error.pos[0]).line);
+  const { value, lineOf, problems, add } = parseYamlSource(text, file);
   if (problems.length > 0) throw configError(file, problems);
 
-  const whole = (doc.toJS() ?? {}) as { store?: unknown };
+  const whole = value as { store?: unknown };
   const expanded = interpolateEnv(whole.store === undefined ? {} : { store: whole.store }, options.env ?? process.env);
   for (const problem of expanded.problems) add(problem.path, problem.message);
   const parsed = storeSection.safeParse(expanded.value);

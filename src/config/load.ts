@@ -1,7 +1,6 @@
 // Loads a configuration file: YAML, ${ENV} interpolation, validation that lists every problem with its path and line.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseDocument, isNode } from "yaml";
 import type { z } from "zod";
 import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
@@ -10,6 +9,7 @@ import { interpolateEnv } from "./interpolate.js";
 import { withMappingSources } from "./mapping-source.js";
 import { notificationSecrets, type NotificationsConfig } from "./notifications-schema.js";
 import { systemTimezone } from "./schedule.js";
+import { formatPath, parseYamlSource, type AddProblem, type LineOf } from "./yaml-source.js";
 import { configSchema, DEFAULTS, type PbxConfig, type RetryConfig, type RawConfig } from "./schema.js";
 
 export type StoreOptionsConfig =
@@ -85,23 +85,10 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 /** Validates configuration text; `file` names it in messages and anchors relative paths. */
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): AppConfig {
   const env = options.env ?? process.env;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf = (p: readonly (string | number)[]): number | undefined => {
-    for (let depth = p.length; depth >= 0; depth--) {
-      const node = doc.getIn(p.slice(0, depth), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  const problems: string[] = [];
-  const add = (p: readonly (string | number)[], message: string, line = lineOf(p)) =>
-    problems.push(`${line === undefined ? file : `${file}:${line}`}: ${formatPath(p) || "(top)"}: ${message}`);
-
-  for (const error of doc.errors) add([], error.message, lineCounter.linePos(error.pos[0]).line);
+  const { value, lineOf, problems, add } = parseYamlSource(text, file);
   if (problems.length > 0) throw configError(file, problems);
 
-  const expanded = interpolateEnv(doc.toJS() ?? {}, env);
+  const expanded = interpolateEnv(value, env);
   for (const problem of expanded.problems) add(problem.path, problem.message);
   // After interpolation: a mapping's query is SQL, where "$$" and "${" are not ours to expand.
   const completed = withMappingSources(expanded.value, path.dirname(file), env);
@@ -152,8 +139,6 @@ function credentialsOf(notifications: NotificationsConfig | undefined): string[]
   return values.flatMap((value) => /^(?:Bearer|Basic|Token|Bot)\s+(\S+)\s*$/i.exec(value)?.[1] ?? []);
 }
 
-type AddProblem = (p: readonly (string | number)[], message: string, line?: number) => void;
-type LineOf = (p: readonly (string | number)[]) => number | undefined;
 
 /** Validates a job's source with its connector's schema; the parsed config, or undefined with the problems added. */
 function checkSource(job: unknown, where: Array<string | number>, add: AddProblem, lineOf?: LineOf): unknown {
@@ -238,9 +223,6 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-export function formatPath(p: readonly (string | number | symbol)[]): string {
-  return p.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
-}
 
 export function configError(file: string, problems: string[]): SyncError {
   const count = problems.length;
