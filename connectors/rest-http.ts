@@ -9,7 +9,7 @@ import { linkSignals } from "../src/linked-signal.js";
 import type { Logger } from "../src/logger.js";
 import { errorCodes } from "../src/pbx/network-errors.js";
 import { redactUrl } from "../src/redact.js";
-import { parseRetryAfter, retrying, sleep, type RetryRules } from "../src/retry.js";
+import { httpFailurePasses, parseRetryAfter, retrying, sleep, type RetryRules } from "../src/retry.js";
 import type { RestConfig } from "./rest-config.js";
 
 export interface RestCall {
@@ -29,19 +29,11 @@ export interface RestAnswer {
   body: unknown;
 }
 
-/** Statuses worth another try: the server is busy or restarting. */
-function retryableStatus(status: number | undefined): boolean {
-  return status !== undefined && (status >= 500 || status === 429 || status === 408);
-}
-
-/** Whether a SOURCE_REST failure may pass: network trouble and timeouts (no status), 5xx, 429, 408. */
+/** Whether a SOURCE_REST failure may pass: network trouble and timeouts, 5xx, 429, 408 (see httpFailurePasses). */
 export const REST_RETRY_RULES = (maxRetryAfterMs: number): RetryRules => ({
-  retryable: (err) => isSyncError(err, "SOURCE_REST") && (err.status === undefined ? networkFailure.has(err) : retryableStatus(err.status)),
+  retryable: (err) => isSyncError(err, "SOURCE_REST") && httpFailurePasses(err),
   maxRetryAfterMs,
 });
-
-/** Failures of the connection itself (no HTTP answer), as opposed to answers that are wrong. */
-const networkFailure = new WeakSet<SyncError>();
 
 export class RestHttp {
   private readonly dispatcher: Dispatcher;
@@ -146,9 +138,8 @@ function connectionFailure(err: unknown, where: string, state: { timedOut: boole
     : codes.some((code) => code.startsWith("ERR_TLS_") || /CERT|SELF_SIGNED|LEAF_SIGNATURE/.test(code))
       ? `the server's certificate was refused (${codes[0] ?? "TLS"}): give its CA with caFile`
       : `${codes[0] ?? "network error"}: ${err instanceof Error ? err.message : String(err)}`;
-  const error = new SyncError("SOURCE_REST", `${where}: ${reason}`, { cause: err });
-  if (!reason.includes("certificate")) networkFailure.add(error);
-  return error;
+  // A refused certificate names the setting that fixes it: a retry would meet the same certificate.
+  return new SyncError("SOURCE_REST", `${where}: ${reason}`, { cause: err, ...(reason.includes("certificate") ? { field: "caFile" } : {}) });
 }
 
 function statusFailure(status: number, headers: RestAnswer["headers"], text: string, where: string): SyncError {

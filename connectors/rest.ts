@@ -31,6 +31,8 @@ export const restConnector = defineConnector<RestConfig>({
 class RestSource implements SourceHandle {
   private readonly auth: RestAuthenticator;
   private readonly where: string;
+  /** The record's id path, compiled once: read for every record. */
+  private readonly readId: ((record: unknown) => unknown) | undefined;
   /** The first page as check() fetched (and joined) it: a full read starts from it instead of asking again. */
   private checkedFirst: RestAnswer | undefined;
 
@@ -42,6 +44,7 @@ class RestSource implements SourceHandle {
   ) {
     this.auth = new RestAuthenticator(config.auth, http, secret);
     this.where = describeRestSource(config);
+    this.readId = config.id === undefined ? undefined : getter(config.id);
   }
 
   /** Reads the first page (joins included) and reports the fields its records hold. */
@@ -110,7 +113,7 @@ class RestSource implements SourceHandle {
 
   /** The record's id as text ("" without `id`): its ref, and its key in the key listing. */
   private idOf(record: unknown): string {
-    return this.config.id === undefined ? "" : toText(getter(this.config.id)(record));
+    return this.readId === undefined ? "" : toText(this.readId(record));
   }
 
   private item(page: Page, index: number, record: unknown): SourceItem {

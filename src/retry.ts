@@ -1,6 +1,6 @@
 // Retries with exponential back-off and jitter, shared by the PBX client and the REST source: which failures
 // are retried is the caller's rule; a server's own Retry-After beats the back-off.
-import { isSyncError } from "./errors.js";
+import { isSyncError, type SyncError } from "./errors.js";
 
 /** How often and how long: the job's `retry:` settings, or a source's. */
 export interface RetrySettings {
@@ -26,6 +26,16 @@ export interface RetryHooks {
 }
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * Whether an HTTP call's failure may pass by itself: the server answered 5xx, 429 or 408, or no answer came at
+ * all (the network, a timeout) and the error names no setting to fix (a refused certificate names caFile; an
+ * answer of the wrong shape names records or paging). A 401, 404 or a non-JSON 200 stays as it is.
+ */
+export function httpFailurePasses(err: SyncError): boolean {
+  if (err.status === undefined) return err.field === undefined;
+  return err.status >= 500 || err.status === 429 || err.status === 408;
+}
 
 /**
  * Delay before attempt `attempt` (1 = first retry): the server's Retry-After when the error carries one (up to

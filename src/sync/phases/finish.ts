@@ -1,5 +1,6 @@
 // The finish phase: the run's status and error from what happened, written to the store whatever went wrong before.
-import { isSyncError, toSyncError, type ErrorCode, type SyncError } from "../../errors.js";
+import { isSyncError, toSyncError, type ErrorCode } from "../../errors.js";
+import { httpFailurePasses } from "../../retry.js";
 import { isRetryable } from "../../pbx/index.js";
 import type { FinishRunInput, RunStatus } from "../../store/index.js";
 import { statusOf } from "../counts.js";
@@ -21,18 +22,10 @@ export interface Verdict {
 const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["STORE_FAILED", "SOURCE_READ_FAILED", "SOURCE_SQL", "SOURCE_REST", "SOURCE_NOT_FOUND"]);
 
 export function isTransient(err: unknown): boolean {
-  if (isSyncError(err, "SOURCE_REST")) return restTransient(err);
+  if (isSyncError(err, "SOURCE_REST")) return httpFailurePasses(err);
   return isRetryable(err) || (isSyncError(err) && (TRANSIENT_CODES.has(err.code) || err.code === "PBX_DNS" || err.code === "PBX_NETWORK"));
 }
 
-/**
- * A REST failure passes when the API was busy or away (5xx, 429, 408, the network); a refused login (401/403),
- * a wrong URL (404) or a setting the answer contradicts (records path, paging loop: the error names the field) do not.
- */
-function restTransient(err: SyncError): boolean {
-  if (err.status === undefined) return err.field === undefined;
-  return err.status >= 500 || err.status === 429 || err.status === 408;
-}
 
 /** A run that could not start or broke on the way: failed, with the error's code and message. */
 export function failureVerdict(err: unknown): Verdict {
