@@ -1,10 +1,11 @@
 // How a dry run's plan is shown: the first contacts of each class as text, or every entry as JSON Lines.
+import { shownValue } from "../store/detail.js";
 import type { PlanClass, PlanEntry, PlanSink } from "../sync/plan.js";
 import type { RunSummary } from "../sync/run-job.js";
 
 /** Contacts listed per class in the text form; the JSON form lists all. */
 export const PLAN_SAMPLE = 10;
-const ORDER: readonly PlanClass[] = ["insert", "update", "delete", "skip", "invalid", "duplicate"];
+const ORDER: readonly PlanClass[] = ["insert", "update", "delete", "keep", "skip", "invalid", "duplicate"];
 
 export interface PlanPrinter extends PlanSink {
   /** After the run: prints what was collected (text) or the closing line (JSON). */
@@ -27,13 +28,21 @@ export function textPlan(out: NodeJS.WritableStream): PlanPrinter {
         if (!list) continue;
         const total = totals.get(planClass) ?? 0;
         out.write(`  ${planClass} (${total}${total > list.length ? `, first ${list.length} shown; --format json lists all` : ""}):\n`);
+        // Kept contacts share one reason, the guard's: said once.
+        if (planClass === "keep" && list[0]) out.write(`    ${list[0].info}\n`);
         for (const entry of list) {
           const who = [entry.externalId, entry.name].filter(Boolean).join(" ");
-          out.write(`    ${(entry.ref ?? "").padEnd(10)} ${who}${entry.info ? `: ${entry.info}` : ""}\n`);
+          const why = [planClass === "keep" ? "" : entry.info, ...changesText(entry)].filter((part) => part !== "").join("; ");
+          out.write(`    ${(entry.ref ?? "").padEnd(10)} ${who}${why ? `: ${why}` : ""}\n`);
         }
       }
     },
   };
+}
+
+/** "numoffice: +3902 → +3903" for each field a planned update changes. */
+function changesText(entry: PlanEntry): string[] {
+  return Object.entries(entry.changes ?? {}).map(([field, { from, to }]) => `${field}: ${shownValue(from)} → ${shownValue(to)}`);
 }
 
 /** One JSON object per line: every planned contact, then one summary line per job. */

@@ -1,4 +1,6 @@
 // `phonebook-sync reports list|show|export`: read the runs and per-contact results the syncs recorded.
+import { describeChanges } from "../store/detail.js";
+import { COUNT_LABELS } from "./count-labels.js";
 import { createWriteStream } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
@@ -163,20 +165,6 @@ export async function runReportsList(options: ListOptions, out: NodeJS.WritableS
   }
 }
 
-const COUNT_LABELS: Array<[keyof RunCounts, string]> = [
-  ["read", "records read"],
-  ["inserted", "inserted"],
-  ["updated", "updated"],
-  ["unchanged", "unchanged"],
-  ["warnings", "with warnings"],
-  ["skipped", "skipped by rule"],
-  ["invalid", "invalid records"],
-  ["duplicates", "duplicate ids"],
-  ["rejected", "rejected by PBX"],
-  ["errors", "failed"],
-  ["unconfirmed", "unconfirmed"],
-  ["deleted", "deleted"],
-];
 
 /** The run's header block: who, where, when, how it ended, and every count. */
 export function renderRunHeader(run: RunRow): string {
@@ -207,8 +195,13 @@ const RESULT_COLUMNS: TableColumn[] = [
   { header: "name", maxWidth: 40 },
   { header: "outcome" },
   { header: "pbx id", align: "right", maxWidth: 12 },
-  { header: "info", maxWidth: 80 },
+  { header: "info", maxWidth: 120 },
 ];
+
+/** A row's info, and for an update the fields it changed. */
+function infoOf(row: ContactResultRow): string {
+  return [row.info ?? "", ...describeChanges(row.detail)].filter((part) => part !== "").join("; ");
+}
 
 export async function runReportsShow(options: ShowOptions, out: NodeJS.WritableStream): Promise<void> {
   const outcomes = parseOutcomes(options.outcome);
@@ -233,7 +226,7 @@ export async function runReportsShow(options: ShowOptions, out: NodeJS.WritableS
       out.write(outcomes ? "  none with these outcomes\n" : "  none recorded (unchanged contacts are only counted)\n");
       return;
     }
-    const cells = rows.map((row) => [row.ref ?? "", row.externalId ?? "", row.displayName ?? "", row.outcome, row.pbxId ?? "", row.info ?? ""]);
+    const cells = rows.map((row) => [row.ref ?? "", row.externalId ?? "", row.displayName ?? "", row.outcome, row.pbxId ?? "", infoOf(row)]);
     out.write(renderTable(RESULT_COLUMNS, cells, options.width === undefined ? {} : { width: options.width }));
     if (more > 0) out.write(`... and ${more} more (use --limit or reports export)\n`);
   } finally {

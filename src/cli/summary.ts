@@ -1,21 +1,8 @@
 // The end-of-run summary a human reads: one block per job, counts aligned, the way to the report.
+import { COUNT_LABELS } from "./count-labels.js";
 import type { RunSummary } from "../sync/run-job.js";
 import { EXIT, type ExitCode } from "./exit.js";
 
-const ROWS: Array<[keyof RunSummary["counts"], string]> = [
-  ["read", "records read"],
-  ["inserted", "inserted"],
-  ["updated", "updated"],
-  ["unchanged", "unchanged"],
-  ["warnings", "with warnings"],
-  ["skipped", "skipped by rule"],
-  ["invalid", "invalid records"],
-  ["duplicates", "duplicate ids"],
-  ["rejected", "rejected by PBX"],
-  ["errors", "failed"],
-  ["unconfirmed", "unconfirmed"],
-  ["deleted", "deleted"],
-];
 
 export function renderSummary(summary: RunSummary, context: { appName: string; pbx: string; reportHint?: string }): string {
   const seconds = (summary.durationMs / 1000).toFixed(1);
@@ -25,8 +12,8 @@ export function renderSummary(summary: RunSummary, context: { appName: string; p
     const { insert, update, delete: deletes } = summary.plan;
     lines.push(`  plan: ${insert.toLocaleString("en-US")} to insert, ${update.toLocaleString("en-US")} to update, ${deletes.toLocaleString("en-US")} to delete`);
   }
-  const width = Math.max(...ROWS.map(([, label]) => label.length));
-  for (const [key, label] of ROWS) {
+  const width = Math.max(...COUNT_LABELS.map(([, label]) => label.length));
+  for (const [key, label] of COUNT_LABELS) {
     const value = summary.counts[key];
     // Zero rows only for the headline counts, so the block stays short.
     if (value === 0 && !["read", "inserted", "updated"].includes(key)) continue;

@@ -1,6 +1,7 @@
 // Writes a run's contact results as CSV (RFC 4180, spreadsheet-safe), a JSON array or NDJSON, streamed row by row.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { describeChanges } from "./detail.js";
 import type { ContactResultRow } from "./types.js";
 
 export type ExportFormat = "csv" | "json" | "ndjson";
@@ -18,6 +19,8 @@ export const EXPORT_COLUMNS = [
   "action",
   "pbx_id",
   "info",
+  "changes",
+  "sent",
 ] as const;
 
 export type ExportRecord = Record<(typeof EXPORT_COLUMNS)[number], string | number | null>;
@@ -34,6 +37,9 @@ export function toExportRecord(row: ContactResultRow): ExportRecord {
     action: row.action ?? null,
     pbx_id: row.pbxId ?? null,
     info: row.info ?? null,
+    // An update's changed fields in words; the contact as sent (or, deleted, as last sent) as JSON.
+    changes: describeChanges(row.detail).join("; ") || null,
+    sent: row.detail?.sent ? JSON.stringify(row.detail.sent) : null,
   };
 }
 

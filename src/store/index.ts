@@ -8,6 +8,7 @@ export {
   OUTCOMES,
   RUN_STATUSES,
   COUNT_KEYS,
+  RESULT_SORTS,
   type StoreOptions,
   type Outcome,
   type RunStatus,
@@ -28,6 +29,14 @@ export {
   type ContactStateView,
   type LastRunFilter,
   type Watermark,
+  type SentContact,
+  type ResultDetail,
+  type ResultSort,
+  type ResultsQuery,
+  type ResultsPage,
+  type ContactHistoryEntry,
+  type ContactStanding,
+  type ReportQueries,
 } from "./types.js";
 export type { SqlStore } from "./store.js";
 export {

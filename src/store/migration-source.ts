@@ -6,13 +6,15 @@ import * as contactState from "./migrations/000003_contact_state.js";
 import * as sourceWatermarks from "./migrations/000004_source_watermarks.js";
 import * as scheduledRuns from "./migrations/000005_scheduled_runs.js";
 import * as stateDisplayName from "./migrations/000006_state_display_name.js";
+import * as reportDetail from "./migrations/000007_report_detail.js";
+import * as reportIndexes from "./migrations/000008_report_indexes.js";
 
 interface CodeMigration extends Knex.Migration {
   name: string;
 }
 
 /** In order; a new migration is a new file `migrations/00000N_what.ts` added at the end of this list. */
-const MIGRATIONS: readonly CodeMigration[] = [init, jobLocks, contactState, sourceWatermarks, scheduledRuns, stateDisplayName];
+const MIGRATIONS: readonly CodeMigration[] = [init, jobLocks, contactState, sourceWatermarks, scheduledRuns, stateDisplayName, reportDetail, reportIndexes];
 
 export const migrationSource: Knex.MigrationSource<CodeMigration> = {
   getMigrations: () => Promise.resolve([...MIGRATIONS]),

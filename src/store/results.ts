@@ -4,11 +4,11 @@ import { SyncError } from "../errors.js";
 import { redact } from "../redact.js";
 import { isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { RESULTS_TABLE, RUNS_TABLE, SIZES, clip, clipOrNull } from "./tables.js";
-import { OUTCOMES, type ContactResultInput, type ContactResultRow, type Outcome, type ResultsFilter } from "./types.js";
+import { OUTCOMES, type ContactResultInput, type ContactResultRow, type Outcome, type ResultDetail, type ResultsFilter } from "./types.js";
 
 /** Rows read per query while streaming results. */
 export const RESULTS_PAGE_SIZE = 1000;
-/** Rows per INSERT: 10 columns each keeps a statement far below every driver's placeholder limit. */
+/** Rows per INSERT: 11 columns each keeps a statement far below every driver's placeholder limit. */
 export const INSERT_CHUNK_SIZE = 200;
 
 const ACTIONS = new Set(["insert", "update", "delete"]);
@@ -33,10 +33,23 @@ function toRecord(runId: number, seq: number, row: ContactResultInput): Record<s
     pbx_id: clipOrNull(row.pbxId, SIZES.pbxId),
     // PBX answers and error texts end up here: mask a registered secret before it reaches a report.
     info: clipOrNull(row.info == null ? null : redact(row.info), SIZES.info),
+    // Contact values, not secrets; never clipped (a clipped JSON text would not parse back).
+    detail: row.detail == null ? null : JSON.stringify(row.detail),
   };
 }
 
-function toResultRow(record: Record<string, unknown>): ContactResultRow {
+/** A stored detail as written; a text that does not parse (edited by hand) reads as none. */
+export function parseDetail(value: unknown): ResultDetail | null {
+  if (value == null || value === "") return null;
+  try {
+    const parsed = JSON.parse(String(value)) as unknown;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as ResultDetail) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function toResultRow(record: Record<string, unknown>): ContactResultRow {
   const text = (value: unknown) => (value == null ? null : String(value));
   return {
     id: Number(record["id"]),
@@ -50,6 +63,7 @@ function toResultRow(record: Record<string, unknown>): ContactResultRow {
     action: text(record["action"]) as ContactResultRow["action"],
     pbxId: text(record["pbx_id"]),
     info: text(record["info"]),
+    detail: parseDetail(record["detail"]),
   };
 }
 

@@ -2,7 +2,7 @@
 import type { Knex } from "knex";
 import { allRows, isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
-import type { ContactState, StateChanges, StateEntry, StateScope, StateUpsert } from "./types.js";
+import type { ContactState, SentContact, StateChanges, StateEntry, StateScope, StateUpsert } from "./types.js";
 
 export type { ContactState, StateScope, StateUpsert } from "./types.js";
 
@@ -68,23 +68,55 @@ export async function countState(db: Knex, where: StateScope): Promise<number> {
 export async function* iterateStateEntries(db: Knex, where: StateScope, pageSize = 1000): AsyncGenerator<StateEntry> {
   let after: string | null = null;
   for (;;) {
-    const query = scope(db, where).select("external_id", "display_name", "pbx_id").orderBy("external_id").limit(pageSize);
+    const query = scope(db, where).select("external_id", "display_name", "pbx_id", "sent").orderBy("external_id").limit(pageSize);
     if (after !== null) query.where("external_id", ">", after);
-    const rows = (await query) as Array<{ external_id: unknown; display_name: unknown; pbx_id: unknown }>;
+    const rows = (await query) as Array<{ external_id: unknown; display_name: unknown; pbx_id: unknown; sent: unknown }>;
     for (const row of rows) {
-      yield { externalId: String(row.external_id), displayName: row.display_name == null ? null : String(row.display_name), pbxId: row.pbx_id == null ? null : String(row.pbx_id) };
+      yield {
+        externalId: String(row.external_id),
+        displayName: row.display_name == null ? null : String(row.display_name),
+        pbxId: row.pbx_id == null ? null : String(row.pbx_id),
+        sent: parseSent(row.sent),
+      };
     }
     if (rows.length < pageSize) return;
     after = String(rows[rows.length - 1]?.external_id);
   }
 }
 
+/** A stored `sent` text as written; one that does not parse (edited by hand) reads as none. */
+export function parseSent(value: unknown): SentContact | null {
+  if (value == null || value === "") return null;
+  try {
+    const parsed = JSON.parse(String(value)) as unknown;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as SentContact) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The contacts of these ids as last confirmed, one query per LOOKUP_CHUNK ids. */
+export async function lookupSent(db: Knex, where: StateScope, ids: readonly string[]): Promise<Map<string, SentContact>> {
+  const found = new Map<string, SentContact>();
+  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+    const rows = (await scope(db, where)
+      .whereIn("external_id", ids.slice(i, i + LOOKUP_CHUNK))
+      .whereNotNull("sent")
+      .select("external_id", "sent")) as Array<{ external_id: unknown; sent: unknown }>;
+    for (const row of rows) {
+      const sent = parseSent(row.sent);
+      if (sent) found.set(String(row.external_id), sent);
+    }
+  }
+  return found;
+}
+
 /** Writes what the PBX confirmed (insert or overwrite), inside the caller's transaction. */
-const UPSERT_COLUMNS = ["pbx_key", "app_name", "external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at", "display_name"] as const;
+const UPSERT_COLUMNS = ["pbx_key", "app_name", "external_id", "pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at", "display_name", "sent"] as const;
 const SQLITE_UPSERT =
   `INSERT INTO ${STATE_TABLE} (${UPSERT_COLUMNS.join(", ")}) VALUES (${UPSERT_COLUMNS.map(() => "?").join(", ")}) ` +
   "ON CONFLICT (pbx_key, app_name, external_id) DO UPDATE SET pbx_id = excluded.pbx_id, contact_hash = excluded.contact_hash, " +
-  "source_hash = excluded.source_hash, last_run_id = excluded.last_run_id, confirmed_at = excluded.confirmed_at, display_name = excluded.display_name";
+  "source_hash = excluded.source_hash, last_run_id = excluded.last_run_id, confirmed_at = excluded.confirmed_at, display_name = excluded.display_name, sent = excluded.sent";
 const SQLITE_DELETE = `DELETE FROM ${STATE_TABLE} WHERE pbx_key = ? AND app_name = ? AND external_id = ?`;
 
 export async function upsertState(trx: Knex.Transaction, where: StateScope, runId: number, rows: readonly StateUpsert[]): Promise<void> {
@@ -92,7 +124,7 @@ export async function upsertState(trx: Knex.Transaction, where: StateScope, runI
   const appName = clip(where.appName, SIZES.appName);
   if (isBetterSqlite(trx)) {
     const pbxId = (row: StateUpsert) => (row.pbxId === null ? null : clip(row.pbxId, SIZES.pbxId));
-    await runEach(trx, SQLITE_UPSERT, rows.map((row) => [where.pbxKey, appName, row.externalId, pbxId(row), row.contactHash, row.sourceHash, runId, now, nameOf(row)]));
+    await runEach(trx, SQLITE_UPSERT, rows.map((row) => [where.pbxKey, appName, row.externalId, pbxId(row), row.contactHash, row.sourceHash, runId, now, nameOf(row), sentOf(row)]));
     return;
   }
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
@@ -106,12 +138,17 @@ export async function upsertState(trx: Knex.Transaction, where: StateScope, runI
       last_run_id: runId,
       confirmed_at: now,
       display_name: nameOf(row),
+      sent: sentOf(row),
     }));
     await trx(STATE_TABLE)
       .insert(records)
       .onConflict(["pbx_key", "app_name", "external_id"])
-      .merge(["pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at", "display_name"]);
+      .merge(["pbx_id", "contact_hash", "source_hash", "last_run_id", "confirmed_at", "display_name", "sent"]);
   }
+}
+
+function sentOf(row: StateUpsert): string | null {
+  return row.sent ? JSON.stringify(row.sent) : null;
 }
 
 function nameOf(row: StateUpsert): string | null {

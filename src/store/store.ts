@@ -1,9 +1,10 @@
 // The Store object: the run and result queries behind one interface, every driver error as STORE_FAILED.
 import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
+import { contactHistory, contactStanding, listJobs, queryResults } from "./report-queries.js";
 import { countByOutcome, insertResults, iterateResults } from "./results.js";
 import { abortInterruptedRuns, finishRun, findRun, insertRun, lastRun, latestRun, listRuns, updateCounts } from "./runs.js";
-import { applyStateChanges, countState, iterateStateEntries, lookupState } from "./state.js";
+import { applyStateChanges, countState, iterateStateEntries, lookupSent, lookupState } from "./state.js";
 import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
 import { storeLocks } from "./store-locks.js";
 import type { ContactResultInput, ContactResultRow, ContactStateView, ResultsFilter, StateChanges, StateEntry, StateScope, Store } from "./types.js";
@@ -62,6 +63,7 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
       count: () => guarded(`cannot count the contact state of ${scope.appName}`, target, () => countState(db, scope)),
       lookup: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupState(db, scope, ids)),
       entries: () => stateEntries(scope),
+      sent: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupSent(db, scope, ids)),
     };
   }
 
@@ -111,6 +113,19 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
     lastRun: (job, filter) => guarded(`cannot read the last runs of job "${job}"`, target, () => lastRun(db, job, filter)),
 
     ping: () => guarded("the store does not answer", target, async () => void (await db.raw("select 1"))),
+
+    queryResults: (runId, query) => {
+      checkRunId(runId);
+      return guarded(`cannot read the results of run ${runId}`, target, () => queryResults(db, runId, query));
+    },
+
+    contactHistory: (appName, externalId, limit) =>
+      guarded(`cannot read the history of contact ${externalId}`, target, () => contactHistory(db, appName, externalId, limit)),
+
+    contactStanding: (appName, externalId) =>
+      guarded(`cannot read the state of contact ${externalId}`, target, () => contactStanding(db, appName, externalId)),
+
+    listJobs: () => guarded("cannot list jobs", target, () => listJobs(db)),
 
     countResults: (runId) => guarded(`cannot count the results of run ${runId}`, target, () => countByOutcome(db, runId)),
 

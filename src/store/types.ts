@@ -22,7 +22,9 @@ export type Outcome =
   | "rejected"
   | "error"
   | "unconfirmed"
-  | "deleted";
+  | "deleted"
+  /** In state, gone from the source, and not deleted because a deletion guard held the deletions back. */
+  | "kept";
 
 export const OUTCOMES: readonly Outcome[] = [
   "inserted",
@@ -35,6 +37,7 @@ export const OUTCOMES: readonly Outcome[] = [
   "error",
   "unconfirmed",
   "deleted",
+  "kept",
 ];
 
 export type RunStatus = "running" | "success" | "partial" | "failed" | "aborted";
@@ -54,6 +57,8 @@ export interface RunCounts {
   errors: number;
   unconfirmed: number;
   deleted: number;
+  /** Contacts gone from the source that a deletion guard kept on the PBX. */
+  kept: number;
 }
 
 /** The count names, in the order reports print them; each is also a column of `runs`. */
@@ -70,6 +75,7 @@ export const COUNT_KEYS: readonly (keyof RunCounts)[] = [
   "errors",
   "unconfirmed",
   "deleted",
+  "kept",
 ];
 
 export interface RunRow {
@@ -92,6 +98,29 @@ export interface RunRow {
   fullReason: string | null;
 }
 
+/** A contact's fields as sent to the PBX, without uc_app_name and uc_external_id (the row holds those). */
+export interface SentContact {
+  name?: string;
+  surname?: string;
+  company?: string;
+  numoffice?: string;
+  numhome?: string;
+  nummobile?: string;
+  numsms?: string;
+  nummobil2?: string;
+  numfax?: string;
+  numother?: string;
+  email?: string;
+  ext_info?: ReadonlyArray<{ caption: string; value: string }>;
+}
+
+/** What a report row says beyond its outcome: the contact sent (or, for a deletion, last sent). */
+export interface ResultDetail {
+  sent?: SentContact;
+  /** For an update: each field that changed, as the PBX last confirmed it (null: it was empty). */
+  before?: Partial<Record<keyof SentContact, unknown>>;
+}
+
 export interface ContactResultInput {
   ref: string | null;
   appName: string;
@@ -101,6 +130,7 @@ export interface ContactResultInput {
   action?: "insert" | "update" | "delete" | null;
   pbxId?: string | null;
   info?: string | null;
+  detail?: ResultDetail | null;
 }
 
 export interface ContactResultRow extends ContactResultInput {
@@ -163,6 +193,8 @@ export interface StateUpsert {
   sourceHash: string;
   /** How reports name the contact once it is deleted: "Maria Anders (Alfreds)". */
   displayName?: string | null;
+  /** The contact as confirmed: what a later dry run compares against and a deletion's report shows. */
+  sent?: SentContact | null;
 }
 
 /** A contact in state as the deletion phase lists it. */
@@ -170,6 +202,8 @@ export interface StateEntry {
   externalId: string;
   displayName: string | null;
   pbxId: string | null;
+  /** As last confirmed; null for state written before it was kept. */
+  sent: SentContact | null;
 }
 
 /** State changes that go in one transaction with the report rows that justify them. */
@@ -187,6 +221,8 @@ export interface ContactStateView {
   lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
   /** Every contact in the scope (its id, last-sent name and PBX id), in pages ordered by id. */
   entries(): AsyncIterable<StateEntry>;
+  /** The contacts of these ids as last confirmed (queried in chunks); ids without state or without it are absent. */
+  sent(ids: readonly string[]): Promise<Map<string, SentContact>>;
 }
 
 export interface Watermark {
@@ -200,8 +236,57 @@ export interface ResultsFilter {
   offset?: number;
 }
 
+/** Orders a viewer can sort a run's rows by; "seq" is the order they were recorded in. */
+export type ResultSort = "seq" | "name" | "externalId" | "outcome";
+export const RESULT_SORTS: readonly ResultSort[] = ["seq", "name", "externalId", "outcome"];
+
+/** One page of a run's rows for the viewer: filtered, searched, sorted, and the total that matched. */
+export interface ResultsQuery {
+  outcomes?: readonly Outcome[];
+  /**
+   * Text to find, case-insensitively, in the name, external id, ref, PBX id or info; text that looks like a
+   * phone number ("02 1234-567") is matched by its digits against the numbers sent as well.
+   */
+  search?: string;
+  sort?: ResultSort;
+  descending?: boolean;
+  limit: number;
+  offset?: number;
+}
+
+export interface ResultsPage {
+  rows: ContactResultRow[];
+  /** Rows matching the filter and search, all pages together. */
+  total: number;
+}
+
+/** One row of a contact's history: the report row with the run it belongs to. */
+export interface ContactHistoryEntry extends ContactResultRow {
+  run: Pick<RunRow, "id" | "job" | "trigger" | "status" | "dryRun" | "startedAt">;
+}
+
+/** Where a contact stands now, per PBX: its state row, as the viewer shows it. */
+export interface ContactStanding {
+  pbxKey: string;
+  pbxId: string | null;
+  displayName: string | null;
+  sent: SentContact | null;
+  lastRunId: number;
+  confirmedAt: Date | null;
+}
+
+/** The read side the report viewer needs: pages of a run, a contact across runs, the jobs on record. */
+export interface ReportQueries {
+  queryResults(runId: number, query: ResultsQuery): Promise<ResultsPage>;
+  /** Newest first, at most `limit` (default 200) rows, across every run of every job with this app name. */
+  contactHistory(appName: string, externalId: string, limit?: number): Promise<ContactHistoryEntry[]>;
+  contactStanding(appName: string, externalId: string): Promise<ContactStanding[]>;
+  /** Every job name with at least one run, sorted. */
+  listJobs(): Promise<string[]>;
+}
+
 /** What the rest of the project sees of the store: runs, results, contact state, watermarks and locks; never SQL. */
-export interface Store {
+export interface Store extends ReportQueries {
   /** A printable name of the database: the SQLite file, or mysql user@host:port/database (never the password). */
   readonly location: string;
   createRun(input: CreateRunInput): Promise<number>;

@@ -1,6 +1,7 @@
 // Groups mapped contacts into batches: at most batchSize contacts and batchMaxBytes of JSON, one uc_app_name each.
 import { detached } from "../detached.js";
 import type { PbxContact } from "../pbx/contact.js";
+import type { SentContact } from "../store/index.js";
 
 /** A contact on its way to the PBX, with what the report needs to say about it. */
 export interface PendingContact {
@@ -13,6 +14,11 @@ export interface PendingContact {
   bytes?: number;
   /** What the state records once the PBX confirms the contact. */
   hashes?: { source: string; contact: string };
+  /**
+   * For an update: the contact as the PBX last confirmed it, so the report says what changed; null when the
+   * state does not hold it (written before it was kept).
+   */
+  previous?: SentContact | null;
 }
 
 export interface Batch {

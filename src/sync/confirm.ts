@@ -2,6 +2,7 @@
 import type { ImportSyncResult } from "../pbx/index.js";
 import type { ContactResultInput, RunCounts } from "../store/index.js";
 import type { Batch, PendingContact } from "./batcher.js";
+import { pushDetail } from "./sent.js";
 
 export interface Confirmation {
   rows: ContactResultInput[];
@@ -18,7 +19,7 @@ export function confirmBatch(batch: Batch, result: ImportSyncResult, counts: Run
   for (const item of batch.items) {
     const externalId = item.contact.uc_external_id;
     const answer = answers.get(externalId);
-    const base = { ref: item.ref, appName: batch.appName, externalId, displayName: item.displayName };
+    const base = { ref: item.ref, appName: batch.appName, externalId, displayName: item.displayName, detail: pushDetail(item.contact, item.previous) };
     const local = item.warnings;
     if (!answer) {
       counts.unconfirmed++;
@@ -58,6 +59,7 @@ export function failBatch(batch: Batch, message: string, counts: RunCounts): Con
     appName: batch.appName,
     externalId: item.contact.uc_external_id,
     displayName: item.displayName,
+    detail: pushDetail(item.contact, item.previous),
     outcome: "error" as const,
     info: `batch failed: ${message}`,
   }));

@@ -15,6 +15,7 @@ export function emptyCounts(): RunCounts {
     errors: 0,
     unconfirmed: 0,
     deleted: 0,
+    kept: 0,
   };
 }
 

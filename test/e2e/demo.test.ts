@@ -72,7 +72,22 @@ describe("the demo (npm start)", () => {
     const plan = await runCli(["sync", "--config", config, "--dry-run", "--plain"]);
     expect(plan.code).toBe(3);
     expect(plan.stdout).toContain("plan: 0 to insert, 2 to update, 1 to delete");
-    expect(plan.stdout).toMatch(/update \(2\):\n\s+line 2\s+1001 Reto Meier \(Treuhand Meier AG\)\n\s+line 3\s+1002 /);
+    // An update names what changed against what the PBX last confirmed.
+    expect(plan.stdout).toMatch(/update \(2\):\n\s+line 2\s+1001 Reto Meier \(Treuhand Meier AG\): company: Treuhand Meier GmbH → Treuhand Meier AG\n\s+line 3\s+1002 /);
+    expect(plan.stdout).toMatch(/1002 Céline Moreau \(Boulangerie Moreau\): ext_info: .*Sales agent: Davide Moretti.* → .*Sales agent: Silvia Caruso/);
+
+    // The JSON plan shows each contact as it would be sent, and an update's changed fields.
+    const json = await runCli(["sync", "--config", config, "--dry-run", "--format", "json"]);
+    const entries = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const meier = entries.find((entry) => entry["externalId"] === "1001");
+    expect(meier).toMatchObject({ class: "update", changes: { company: { from: "Treuhand Meier GmbH", to: "Treuhand Meier AG" } } });
+    const contact = meier?.["contact"] as Record<string, unknown>;
+    expect(contact).toMatchObject({ uc_app_name: "DEMO", uc_external_id: "1001", company: "Treuhand Meier AG" });
+    expect(Object.keys(meier?.["changes"] as object)).toEqual(["company"]);
+    const numbers = Object.entries(contact).filter(([key]) => key.startsWith("num"));
+    expect(numbers.length).toBeGreaterThan(0);
+    for (const [, number] of numbers) expect(number).toMatch(/^\+\d{6,15}$/);
+    expect(entries.find((entry) => entry["externalId"] === "1004")).toMatchObject({ class: "delete", name: "Antonio Bruno", lastSent: { name: "Antonio", surname: "Bruno" } });
     // A deletion names who is deleted, as the PBX last confirmed them.
     expect(plan.stdout).toMatch(/delete \(1\):\n\s+1004 Antonio Bruno: no longer in the source/);
     expect(storedContacts(path.join(dir, "data", "demo-pbx.sqlite")).company("1001")).toBe("Treuhand Meier GmbH");

@@ -43,6 +43,7 @@ const COUNTS: RunCounts = {
   errors: 3,
   unconfirmed: 0,
   deleted: 0,
+  kept: 0,
 };
 
 function notice(overrides: Partial<RunNotice> = {}): RunNotice {

@@ -48,6 +48,8 @@ function trickyRecords(runId: number): Array<Record<string, string | number | nu
     action: null,
     pbx_id: null,
     info: null,
+    changes: null,
+    sent: null,
   });
   return [
     { ...base(1, 10, "error"), display_name: TRICKY.commaQuotes, info: TRICKY.newline },
@@ -56,7 +58,7 @@ function trickyRecords(runId: number): Array<Record<string, string | number | nu
     { ...base(4, 13, "invalid"), uc_external_id: null, display_name: TRICKY.at, info: "numoffice: only digits" },
     { ...base(5, 14, "duplicate"), ref: TRICKY.tab, info: "uc_external_id ext-14 also on line 9" },
     { ...base(6, 15, "unconfirmed"), info: "the PBX answer does not mention this contact" },
-    { ...base(7, 16, "deleted"), action: "delete", pbx_id: "78" },
+    { ...base(7, 16, "deleted"), action: "delete", pbx_id: "78", sent: '{"name":"Contact","surname":"16","numoffice":"+39021600"}' },
   ];
 }
 
@@ -64,16 +66,16 @@ describe("reports export as CSV", () => {
   it("writes a header and RFC 4180 records, with formulas neutralized by a leading apostrophe", async () => {
     const text = await exported({ run: String(ids.erp), format: "csv" });
     const run = ids.erp;
-    expect(text.startsWith("run_id,seq,ref,uc_app_name,uc_external_id,display_name,outcome,action,pbx_id,info\r\n")).toBe(true);
+    expect(text.startsWith("run_id,seq,ref,uc_app_name,uc_external_id,display_name,outcome,action,pbx_id,info,changes,sent\r\n")).toBe(true);
     const records = text.split("\r\n");
     expect(records.slice(1, 8)).toEqual([
-      `${run},1,line 10,crm,ext-10,"Rossi, ""Gigi"" Luigi",error,,,"first line\nsecond line"`,
-      `${run},2,line 11,crm,ext-11,Contact 11,rejected,,,"'=cmd|' /C calc'!A0"`,
-      `${run},3,line 12,crm,"'+390212345678",Contact 12,warning,insert,77,"'-1"`,
-      `${run},4,line 13,crm,,"'@SUM(A1:A2)",invalid,,,numoffice: only digits`,
-      `${run},5,"'\tindented",crm,ext-14,Contact 14,duplicate,,,uc_external_id ext-14 also on line 9`,
-      `${run},6,line 15,crm,ext-15,Contact 15,unconfirmed,,,the PBX answer does not mention this contact`,
-      `${run},7,line 16,crm,ext-16,Contact 16,deleted,delete,78,`,
+      `${run},1,line 10,crm,ext-10,"Rossi, ""Gigi"" Luigi",error,,,"first line\nsecond line",,`,
+      `${run},2,line 11,crm,ext-11,Contact 11,rejected,,,"'=cmd|' /C calc'!A0",,`,
+      `${run},3,line 12,crm,"'+390212345678",Contact 12,warning,insert,77,"'-1",,`,
+      `${run},4,line 13,crm,,"'@SUM(A1:A2)",invalid,,,numoffice: only digits,,`,
+      `${run},5,"'\tindented",crm,ext-14,Contact 14,duplicate,,,uc_external_id ext-14 also on line 9,,`,
+      `${run},6,line 15,crm,ext-15,Contact 15,unconfirmed,,,the PBX answer does not mention this contact,,`,
+      `${run},7,line 16,crm,ext-16,Contact 16,deleted,delete,78,,,"{""name"":""Contact"",""surname"":""16"",""numoffice"":""+39021600""}"`,
     ]);
     expect(records).toHaveLength(1 + 157 + 1);
     expect(records.at(-1)).toBe("");
@@ -109,7 +111,7 @@ describe("reports export as CSV", () => {
     expect(errors.startsWith("\uFEFFrun_id,seq,")).toBe(true);
     const lines = errors.split("\r\n").slice(1, -1);
     expect(lines.map((line) => line.split(",")[1])).toEqual(["1", "7"]);
-    expect(await exported({ run: String(ids.failed), format: "csv" })).toBe("run_id,seq,ref,uc_app_name,uc_external_id,display_name,outcome,action,pbx_id,info\r\n");
+    expect(await exported({ run: String(ids.failed), format: "csv" })).toBe("run_id,seq,ref,uc_app_name,uc_external_id,display_name,outcome,action,pbx_id,info,changes,sent\r\n");
   });
 });
 
@@ -122,7 +124,7 @@ describe("reports export for Excel", () => {
     expect(parsed.data).toHaveLength(157);
     expect(parsed.data[0]?.["display_name"]).toBe(TRICKY.commaQuotes);
     const tabbed = await exported({ run: String(ids.erp), format: "csv", delimiter: "tab" });
-    expect(tabbed.split("\r\n")[0]).toBe("run_id\tseq\tref\tuc_app_name\tuc_external_id\tdisplay_name\toutcome\taction\tpbx_id\tinfo");
+    expect(tabbed.split("\r\n")[0]).toBe("run_id\tseq\tref\tuc_app_name\tuc_external_id\tdisplay_name\toutcome\taction\tpbx_id\tinfo\tchanges\tsent");
     const error = await failure(exported({ run: String(ids.erp), format: "csv", delimiter: "|" }));
     expect(error.message).toMatch(/invalid --delimiter "\|": use "," \(the default\), ";"/);
   });
@@ -146,7 +148,15 @@ describe("reports export as JSON and NDJSON", () => {
     expect(rows).toHaveLength(157);
     expect(rows.slice(0, 7)).toEqual(trickyRecords(ids.erp));
     expect(rows.map((item) => item["seq"])).toEqual(Array.from({ length: 157 }, (_, i) => i + 1));
-    expect(rows[156]).toMatchObject({ ref: "line 249", outcome: "warning", action: "update", pbx_id: "1149", info: "numfax dropped: not a number" });
+    expect(rows[156]).toMatchObject({
+      ref: "line 249",
+      outcome: "warning",
+      action: "update",
+      pbx_id: "1149",
+      info: "numfax dropped: not a number",
+      changes: "company: Acme → Acme Srl; numfax: +3902199 → (empty)",
+      sent: '{"company":"Acme Srl","numoffice":"+3902100"}',
+    });
     expect(JSON.parse(await exported({ run: String(ids.failed), format: "json" }))).toEqual([]);
   });
 

@@ -131,6 +131,9 @@ describe("reports show", () => {
     const warnings = await show({ run: String(ids.erp), outcome: "warning" });
     expect(warnings).toContain("\nContacts (warning): 151\n");
     expect(warnings).toContain("... and 51 more (use --limit or reports export)\n");
+    // An update says which fields it changed, from what to what.
+    const wide = await show({ run: String(ids.erp), outcome: "warning", width: 250 });
+    expect(wide).toMatch(/line 100 +ext-100 +Contact 100 +warning +1000 +numfax dropped: not a number; company: Acme → Acme Srl; numfax: \+3902199 → \(empty\)\n/);
   });
 
   it("shows the latest run, with its error, and the latest of one job", async () => {
@@ -163,6 +166,8 @@ describe("reports show", () => {
       action: "insert",
       pbx_id: "501",
       info: null,
+      changes: null,
+      sent: null,
     });
     expect(json.more).toBe(0);
   });
@@ -179,7 +184,7 @@ describe("reports show", () => {
     const err = await failure(show({ run: String(ids.erp), outcome: "warning,warnings,bogus" }));
     expect(isSyncError(err, "USAGE")).toBe(true);
     expect(err.message).toBe(
-      'unknown outcome "warnings", "bogus" in --outcome: use a comma list of inserted, updated, warning, skipped, invalid, duplicate, rejected, error, unconfirmed, deleted',
+      'unknown outcome "warnings", "bogus" in --outcome: use a comma list of inserted, updated, warning, skipped, invalid, duplicate, rejected, error, unconfirmed, deleted, kept',
     );
     const notNumber = await failure(show({ run: "last" }));
     expect(isSyncError(notNumber, "USAGE")).toBe(true);

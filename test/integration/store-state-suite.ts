@@ -91,9 +91,23 @@ export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
       const entries = [];
       for await (const entry of (store as SqlStore).contactState(CRM).entries()) entries.push(entry);
       expect(entries).toEqual([
-        { externalId: "x", displayName: "Maria Rossi (Alfreds)", pbxId: "pbx-x" },
-        { externalId: "y", displayName: null, pbxId: "pbx-y" },
+        { externalId: "x", displayName: "Maria Rossi (Alfreds)", sent: null, pbxId: "pbx-x" },
+        { externalId: "y", displayName: null, sent: null, pbxId: "pbx-y" },
       ]);
+    });
+
+    it("keeps the contact as last confirmed, for the next dry run's differences and the deletion's report", async () => {
+      const db = (await seeded(["x", "y"])).knex;
+      const runId = await (store as SqlStore).createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
+      const sent = { name: "Maria", company: "Alfreds", numoffice: "+390212345", ext_info: [{ caption: "Agent", value: "Rossi" }] };
+      await db.transaction((trx) => upsertState(trx, CRM, runId, [{ ...state("x"), sent }]));
+      const view = (store as SqlStore).contactState(CRM);
+      expect(await view.sent(["x", "y", "absent"])).toEqual(new Map([["x", sent]]));
+      const entries = [];
+      for await (const entry of view.entries()) entries.push(entry);
+      expect(entries.map((entry) => entry.sent)).toEqual([sent, null]);
+      // Another app's state of the same id is not this one's.
+      expect(await (store as SqlStore).contactState(OTHER_APP).sent(["x"])).toEqual(new Map());
     });
   });
 }

@@ -288,11 +288,17 @@ export async function seedReports(filename: string): Promise<{ crm: number; erp:
       row(13, "invalid", { externalId: null, displayName: TRICKY.at, info: "numoffice: only digits" }),
       row(14, "duplicate", { ref: TRICKY.tab, info: "uc_external_id ext-14 also on line 9" }),
       row(15, "unconfirmed", { info: "the PBX answer does not mention this contact" }),
-      row(16, "deleted", { action: "delete", pbxId: "78" }),
+      row(16, "deleted", { action: "delete", pbxId: "78", detail: { sent: { name: "Contact", surname: "16", numoffice: "+39021600" } } }),
     ]);
     await store.recordResults(
       erp,
-      Array.from({ length: 150 }, (_, i) => row(100 + i, "warning", { action: "update", pbxId: String(1000 + i), info: "numfax dropped: not a number" })),
+      Array.from({ length: 150 }, (_, i) => row(100 + i, "warning", {
+          action: "update",
+          pbxId: String(1000 + i),
+          info: "numfax dropped: not a number",
+          detail: { sent: { company: "Acme Srl", numoffice: "+3902100" }, before: { company: "Acme", numfax: "+3902199" } },
+        }),
+      ),
     );
     await store.finishRun(erp, {
       status: "partial",

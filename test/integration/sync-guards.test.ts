@@ -91,6 +91,20 @@ describe("deletion guards", () => {
     expect(summary.error).toMatch(/3 of 20 contacts \(15\.0%\) vanished from the source, over maxDeleteRatio 10\.0%/);
     expect(summary.error).toMatch(/--allow-mass-delete/);
     expect(env.emulator.phonebook.count()).toBe(20);
+    // Who vanished, named, so the admin can decide on --allow-mass-delete.
+    expect(summary.counts.kept).toBe(3);
+    const { rows: report } = await env.latest();
+    const kept = report.filter((r) => r.outcome === "kept");
+    expect(kept.map((r) => r.externalId).sort()).toEqual(["18", "19", "20"]);
+    for (const r of kept) {
+      expect(r.displayName).toMatch(new RegExp(`Name ${r.externalId ?? "?"}`));
+      expect(r.pbxId).toMatch(/\S/);
+      expect(r.info).toMatch(/3 of 20 contacts \(15\.0%\) vanished/);
+      expect(r.detail?.sent).toMatchObject({ company: `Company ${r.externalId ?? "?"}` });
+    }
+    const plan = await runCli(["sync", "--config", env.configFile, "--dry-run", "--plain"]);
+    expect(plan.stdout).toMatch(/keep \(3\):\n\s+deletions aborted, nothing deleted: 3 of 20 contacts/);
+    expect(plan.stdout).toMatch(/keep \(3\):\n.*\n\s+18 Name 18/);
 
     const allowed = await env.sync({ allowMassDelete: true });
     expect(allowed.summary).toMatchObject({ status: "success", counts: { deleted: 3 } });

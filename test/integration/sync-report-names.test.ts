@@ -49,5 +49,41 @@ describe("report rows of deletions", () => {
     const deleted = rows.filter((row) => row.outcome === "deleted");
     expect(deleted).toHaveLength(1);
     expect(deleted[0]).toMatchObject({ externalId: "12", displayName: "Ana Trujillo (Emparedados)", pbxId: String(pbxId) });
+    // What the deletion removed: the contact as the PBX last confirmed it.
+    expect(deleted[0]?.detail).toEqual({ sent: { name: "Ana Trujillo", company: "Emparedados", numoffice: "+390733100012", ext_info: [{ caption: "Credit", value: "10" }] } });
+  });
+});
+
+describe("report rows of contacts sent", () => {
+  it("say what was sent, and for an update what each changed field held before", async () => {
+    await env.writeMapping(MAPPING);
+    await env.writeSource([HEADER, "21,Maria Anders,Alfreds,0733 100021,10", "22,Ana Trujillo,Emparedados,0733 100022,20"].join("\n") + "\n");
+    await env.sync({ full: true, allowMassDelete: true });
+    const first = await env.latest();
+    expect(first.rows.find((row) => row.externalId === "21")?.detail).toEqual({
+      sent: { name: "Maria Anders", company: "Alfreds", numoffice: "+390733100021", ext_info: [{ caption: "Credit", value: "10" }] },
+    });
+
+    await env.writeSource([HEADER, "21,Maria Anders,Alfreds GmbH,0733 100099,10", "22,Ana Trujillo,Emparedados,0733 100022,25"].join("\n") + "\n");
+    const planned = await runCli(["sync", "--config", env.configFile, "--dry-run", "--format", "json"]);
+    const plan = planned.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(plan.find((entry) => entry["externalId"] === "21")).toMatchObject({
+      class: "update",
+      contact: { uc_external_id: "21", company: "Alfreds GmbH", numoffice: "+390733100099" },
+      changes: { company: { from: "Alfreds", to: "Alfreds GmbH" }, numoffice: { from: "+390733100021", to: "+390733100099" } },
+    });
+    expect(plan.find((entry) => entry["externalId"] === "22")?.["changes"]).toEqual({
+      ext_info: { from: [{ caption: "Credit", value: "20" }], to: [{ caption: "Credit", value: "25" }] },
+    });
+
+    await env.sync();
+    const { rows } = await env.latest();
+    expect(rows.find((row) => row.externalId === "21")).toMatchObject({
+      outcome: "updated",
+      detail: { sent: { company: "Alfreds GmbH", numoffice: "+390733100099" }, before: { company: "Alfreds", numoffice: "+390733100021" } },
+    });
+    expect(Object.keys(rows.find((row) => row.externalId === "21")?.detail?.before ?? {})).toEqual(["company", "numoffice"]);
+    const shown = await runCli(["reports", "show", "latest", "--config", env.configFile]);
+    expect(shown.stdout).toMatch(/21 +Maria Anders \(Alfreds GmbH\) +updated +\d+ +company: Alfreds → Alfreds GmbH; numoffice: \+390733100021 → \+390733100099/);
   });
 });

@@ -1,9 +1,11 @@
 // First schema: runs and their per-contact results. Portable knex schema code only (SQLite and MySQL/MariaDB).
 import type { Knex } from "knex";
-import { COUNT_KEYS } from "../types.js";
 import { RESULTS_TABLE, RUNS_TABLE, SIZES } from "../tables.js";
 
 export const name = "000001_init";
+
+/** The count columns as this migration made them (a later count is a later migration's column). */
+const FIRST_COUNT_KEYS = ["read", "skipped", "invalid", "duplicates", "unchanged", "inserted", "updated", "rejected", "warnings", "errors", "unconfirmed", "deleted"];
 
 /**
  * MySQL/MariaDB only: InnoDB for the foreign key, utf8mb4 for every name a CRM holds, and a binary collation
@@ -29,7 +31,7 @@ export async function up(knex: Knex): Promise<void> {
     // ISO 8601 UTC strings: they sort as text and read back the same on every database and time zone.
     table.string("started_at", SIZES.timestamp).notNullable();
     table.string("ended_at", SIZES.timestamp).nullable();
-    for (const key of COUNT_KEYS) table.integer(key).notNullable().defaultTo(0);
+    for (const key of FIRST_COUNT_KEYS) table.integer(key).notNullable().defaultTo(0);
     table.text("error").nullable();
     table.integer("pid").nullable();
     table.string("host", SIZES.host).nullable();

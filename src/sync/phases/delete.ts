@@ -1,7 +1,7 @@
 // The deletion phase: contacts in state that the source no longer yields, behind guards, then delete_phonebook.
 import type { JobConfig } from "../../config/index.js";
 import { isSyncError, toSyncError } from "../../errors.js";
-import type { StateEntry } from "../../store/index.js";
+import type { SentContact, StateEntry } from "../../store/index.js";
 import type { JobRun, Prepared } from "../job-run.js";
 import { TaskPool } from "../pool.js";
 import { FATAL_CODES, withRetry } from "../retry.js";
@@ -64,16 +64,41 @@ export async function deletePhase(run: JobRun, prepared: Prepared): Promise<Dele
   // A halted run read only part of the source: every contact it did not reach would look vanished.
   if (run.halted) return { candidates: 0, guard: null };
   const deletion = planDeletions(facts, run.job.deletions, run.options.allowMassDelete === true);
-  if (deletion.guard !== null || deletion.candidates === 0) return deletion;
+  if (deletion.guard !== null) {
+    await keepVanished(run, prepared, deletion.guard);
+    return deletion;
+  }
+  if (deletion.candidates === 0) return deletion;
   run.planned.delete = deletion.candidates;
   if (run.dryRun) {
-    for await (const entry of vanished(run, prepared)) run.plan?.entry({ class: "delete", ref: null, externalId: entry.externalId, name: entry.displayName ?? "", info: "no longer in the source" });
+    for await (const entry of vanished(run, prepared)) run.plan?.entry({ class: "delete", ...planned(entry), info: "no longer in the source" });
     return deletion;
   }
   run.logger.info({ candidates: deletion.candidates }, "deleting contacts that vanished from the source");
   await deleteVanished(run, prepared);
   await run.writer?.flush();
   return deletion;
+}
+
+/** A state entry as a plan names it. */
+function planned(entry: StateEntry): { ref: null; externalId: string; name: string; lastSent?: SentContact } {
+  return { ref: null, externalId: entry.externalId, name: entry.displayName ?? "", ...(entry.sent ? { lastSent: entry.sent } : {}) };
+}
+
+/**
+ * A guard held the deletions back: one `kept` row per contact that would have gone, naming who, so the admin
+ * sees who vanished before deciding on --allow-mass-delete. The state stays as it is.
+ */
+async function keepVanished(run: JobRun, prepared: Prepared, guard: string): Promise<void> {
+  const appName = prepared.scope.appName;
+  for await (const entry of vanished(run, prepared)) {
+    if (run.halted) return;
+    run.counts.kept++;
+    run.plan?.entry({ class: "keep", ...planned(entry), info: guard });
+    const detail = entry.sent ? { sent: entry.sent } : null;
+    await run.writer?.add([{ ref: null, appName, externalId: entry.externalId, displayName: entry.displayName, pbxId: entry.pbxId, outcome: "kept", info: guard, detail }]);
+  }
+  await run.writer?.flush();
 }
 
 /**
@@ -88,9 +113,9 @@ async function deleteVanished(run: JobRun, prepared: Prepared): Promise<void> {
   const appName = prepared.scope.appName;
   const pool = new TaskPool(job.concurrency);
   const cancel = run.options.cancel;
-  const deleteOne = async ({ externalId, displayName, pbxId }: StateEntry): Promise<void> => {
+  const deleteOne = async ({ externalId, displayName, pbxId, sent }: StateEntry): Promise<void> => {
     // Who was deleted, as the PBX last confirmed them (state written before names were kept has none).
-    const who = { displayName, pbxId };
+    const who = { displayName, pbxId, detail: sent ? { sent } : null };
     let info: string | null = null;
     try {
       await withRetry(() => run.client.deletePhonebook({ appName, externalId }, run.callOptions), job.retry, cancel ? { signal: cancel } : {});

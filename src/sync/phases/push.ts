@@ -4,6 +4,7 @@ import type { Batch } from "../batcher.js";
 import { confirmBatch, failBatch } from "../confirm.js";
 import type { JobRun } from "../job-run.js";
 import { FATAL_CODES, isRetryableFailure, withRetry } from "../retry.js";
+import { sentOf } from "../sent.js";
 
 /**
  * Batches in a row that failed on network trouble after all their retries: past this, the PBX is taken for
@@ -50,7 +51,9 @@ export async function sendBatch(run: JobRun, batch: Batch): Promise<void> {
   // Counted from the PBX's answer; a store failure from here on is the writer's, never the batch's.
   const confirmation = confirmBatch(batch, answer, run.counts);
   const upserts = confirmation.confirmed.flatMap(({ item, pbxId }) =>
-    item.hashes ? [{ externalId: item.contact.uc_external_id, pbxId, contactHash: item.hashes.contact, sourceHash: item.hashes.source, displayName: item.displayName }] : [],
+    item.hashes
+      ? [{ externalId: item.contact.uc_external_id, pbxId, contactHash: item.hashes.contact, sourceHash: item.hashes.source, displayName: item.displayName, sent: sentOf(item.contact) }]
+      : [],
   );
   await writer.add(confirmation.rows, { upserts });
   run.pushed += batch.items.length;

@@ -7,6 +7,18 @@ import { PresentKeys } from "../incremental.js";
 import type { JobRun, Prepared } from "../job-run.js";
 import { isTransient } from "./finish.js";
 import { submitBatch } from "./push.js";
+import { changedFields, sentOf } from "../sent.js";
+import type { PendingContact } from "../batcher.js";
+
+/** A planned update's changes against what the PBX last confirmed; nothing to say when that is not on record. */
+function changesOf(pending: PendingContact): { changes?: Record<string, { from: unknown; to: unknown }> } {
+  if (!pending.previous) return {};
+  const sent = sentOf(pending.contact);
+  const before = changedFields(pending.previous, sent);
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [field, from] of Object.entries(before)) changes[field] = { from, to: sent[field as keyof typeof sent] ?? null };
+  return { changes };
+}
 
 /** Records classified per state lookup: one query per chunk, never one per contact. */
 const CLASSIFY_CHUNK = 500;
@@ -32,6 +44,7 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
     classifying = records.length;
     const classified = await classifyChunk(records, classify);
     classifying = 0;
+    await withPrevious(classified, state);
     await handle(run, classified);
   };
 
@@ -100,6 +113,14 @@ async function brokenRecord(run: JobRun, keeper: BrokenRecordKeeper, item: Sourc
   run.plan?.entry({ class: "invalid", ref: item.ref, externalId, name: "", info });
 }
 
+/** Each update gets the contact as the PBX last confirmed it (one state query per chunk), so its report says what changed. */
+async function withPrevious(classified: readonly Classified[], state: Prepared["state"]): Promise<void> {
+  const updates = classified.flatMap((item) => (item.kind === "push" && item.action === "update" ? [item.pending] : []));
+  if (updates.length === 0) return;
+  const sent = await state.sent(updates.map((pending) => pending.contact.uc_external_id));
+  for (const pending of updates) pending.previous = sent.get(pending.contact.uc_external_id) ?? null;
+}
+
 /** Report rows, source-hash refreshes, and contacts to push (or, in a dry run, to list in the plan). */
 async function handle(run: JobRun, classified: readonly Classified[]): Promise<void> {
   const refreshes: Array<{ externalId: string; sourceHash: string }> = [];
@@ -115,7 +136,15 @@ async function handle(run: JobRun, classified: readonly Classified[]): Promise<v
       run.planned[item.action]++;
       const { pending } = item;
       if (run.dryRun) {
-        run.plan?.entry({ class: item.action, ref: pending.ref, externalId: pending.contact.uc_external_id, name: pending.displayName, info: pending.warnings.join("; ") });
+        run.plan?.entry({
+          class: item.action,
+          ref: pending.ref,
+          externalId: pending.contact.uc_external_id,
+          name: pending.displayName,
+          info: pending.warnings.join("; "),
+          contact: pending.contact,
+          ...changesOf(pending),
+        });
       } else {
         for (const batch of run.batcher.add(pending)) await submitBatch(run, batch);
       }
