@@ -6,7 +6,7 @@ import { EXIT, type ExitCode } from "./exit.js";
 
 export function renderSummary(summary: RunSummary, context: { appName: string; pbx: string; reportHint?: string }): string {
   const seconds = (summary.durationMs / 1000).toFixed(1);
-  const title = summary.runId === null ? "dry run" : `run #${summary.runId}`;
+  const title = summary.runId === null ? "dry run" : summary.plan ? `dry run #${summary.runId} (recorded)` : `run #${summary.runId}`;
   const lines = [`Job ${summary.job} (uc_app_name ${context.appName}) -> ${context.pbx}: ${title} ${summary.status} in ${seconds}s`];
   if (summary.plan) {
     const { insert, update, delete: deletes } = summary.plan;

@@ -13,6 +13,8 @@ import { renderSummary } from "./summary.js";
 export interface SyncRunOptions {
   jobs?: readonly string[];
   dryRun?: boolean;
+  /** With dryRun: put the plan on record as a dry run (reports and the viewer show it). */
+  record?: boolean;
   /** A dry run's plan, per job; its `finish` prints after the job's summary. */
   plan?: (job: string) => PlanPrinter;
   /** false: no text summary (the JSON plan is the whole output). */
@@ -52,7 +54,7 @@ export async function runSync(config: AppConfig, options: SyncRunOptions = {}): 
         const summary = await runner.run({
           job,
           trigger: options.trigger ?? "cli",
-          ...(options.dryRun ? { dryRun: true } : {}),
+          ...(options.dryRun ? { dryRun: true, ...(options.record ? { record: true } : {}) } : {}),
           ...(plan ? { plan } : {}),
           ...(options.full ? { full: true, fullReason: "--full" } : {}),
           ...(options.allowMassDelete ? { allowMassDelete: true } : {}),

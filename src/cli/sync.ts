@@ -16,6 +16,7 @@ interface SyncFlags {
   config: string;
   job?: string[];
   dryRun?: boolean;
+  record?: boolean;
   full?: boolean;
   allowMassDelete?: boolean;
   format: "text" | "json";
@@ -29,6 +30,7 @@ export function syncCommand(): Command {
     .requiredOption("-c, --config <file>", "configuration file (YAML)")
     .option("-j, --job <name...>", "run only these jobs (default: all)")
     .option("--dry-run", "plan only: classify every contact against the stored state, send nothing, record nothing")
+    .option("--record", "with --dry-run: keep the plan in the store as a dry run, for reports show and the viewer (still nothing sent)")
     .addOption(new Option("--format <format>", "how --dry-run prints its plan: the first contacts of each class, or all as JSON Lines").choices(["text", "json"]).default("text"))
     .option("--full", "push every contact, whatever the stored state says (after a PBX restore, say)")
     .option("--allow-mass-delete", "let this run delete more than maxDeleteRatio allows (never past a failed read)")
@@ -52,7 +54,8 @@ unreadable records, an empty source, more deletions than maxDeletes or maxDelete
 Examples:
   VOISPEED_TOKEN=... phonebook-sync sync --config /etc/phonebook-sync/config.yaml
   phonebook-sync sync --config config.yaml --job crm --dry-run
-  phonebook-sync sync --config config.yaml --dry-run --format json > plan.jsonl`,
+  phonebook-sync sync --config config.yaml --dry-run --format json > plan.jsonl
+  phonebook-sync sync --config config.yaml --dry-run --record   (then: phonebook-sync serve --config config.yaml)`,
     )
     .action(
       action(async (flags: SyncFlags) => {
@@ -60,13 +63,14 @@ Examples:
         // On a terminal the progress bar speaks; the JSON log keeps to warnings unless asked.
         const level = flags.logLevel ?? (process.stderr.isTTY ? "warn" : config.log.level);
         const logger = createLogger({ level });
+        if (flags.record && !flags.dryRun) throw new SyncError("USAGE", "--record goes with --dry-run: a real run is always recorded");
         if (flags.format === "json" && !flags.dryRun) throw new SyncError("USAGE", "--format json goes with --dry-run: a real run prints a summary and records its report");
         const json = flags.format === "json";
         const interrupt = abortOnSignals();
         try {
           const summaries = await runSync(config, {
             ...(flags.job ? { jobs: flags.job } : {}),
-            ...(flags.dryRun ? { dryRun: true, plan: (job: string) => (json ? jsonPlan(process.stdout, job) : textPlan(process.stdout)) } : {}),
+            ...(flags.dryRun ? { dryRun: true, ...(flags.record ? { record: true } : {}), plan: (job: string) => (json ? jsonPlan(process.stdout, job) : textPlan(process.stdout)) } : {}),
             ...(json ? { summaries: false } : {}),
             ...(flags.full ? { full: true } : {}),
             ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),

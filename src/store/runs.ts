@@ -148,7 +148,8 @@ export async function latestRun(db: Knex, job?: string): Promise<RunRow | undefi
 }
 
 export async function lastRun(db: Knex, job: string, filter: LastRunFilter): Promise<RunRow | undefined> {
-  const query = db(RUNS_TABLE).where({ job: clip(job, SIZES.job) }).orderBy("id", "desc").first();
+  // A dry run (recorded with --record) sent nothing: it is never a job's last run.
+  const query = db(RUNS_TABLE).where({ job: clip(job, SIZES.job), dry_run: false }).orderBy("id", "desc").first();
   if (filter.statuses !== undefined) query.whereIn("status", [...filter.statuses]);
   if (filter.full === true) query.whereNotNull("full_reason");
   const record = (await query) as RunRecord | undefined;

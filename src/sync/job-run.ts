@@ -98,7 +98,8 @@ export class JobRun {
   }
 
   openWriter(scope: StateScope): ResultWriter {
-    this.writer = new ResultWriter(this.store, this.runId, scope, (error) => this.stop(error));
+    // A recorded dry run writes its plan's rows, never the state: nothing was sent.
+    this.writer = new ResultWriter(this.store, this.runId, this.dryRun ? null : scope, (error) => this.stop(error));
     return this.writer;
   }
 

@@ -26,20 +26,22 @@ export class ResultWriter {
   /** Report rows that could not be written. */
   lostRows = 0;
 
-  /** runId null (dry run): nothing is written; the caller counts. */
+  /** runId null (dry run): nothing is written; the caller counts. scope null (recorded dry run): rows only, no state. */
   constructor(
     private readonly store: Store,
     private readonly runId: number | null,
-    private readonly scope: StateScope,
+    private readonly scope: StateScope | null,
     private readonly onFailure: (error: SyncError) => void = () => {},
   ) {}
 
   async add(rows: readonly ContactResultInput[], changes: StateChangesInput = {}): Promise<void> {
     if (this.runId === null) return;
     for (const row of rows) this.rows.push(row);
-    if (changes.upserts) for (const upsert of changes.upserts) this.upserts.push(upsert);
-    if (changes.refreshes) for (const refresh of changes.refreshes) this.refreshes.push(refresh);
-    if (changes.deletes) for (const id of changes.deletes) this.deletes.push(id);
+    // A recorded dry run sent nothing: its rows go on record, no state moves.
+    const kept: StateChangesInput = this.scope === null ? {} : changes;
+    if (kept.upserts) for (const upsert of kept.upserts) this.upserts.push(upsert);
+    if (kept.refreshes) for (const refresh of kept.refreshes) this.refreshes.push(refresh);
+    if (kept.deletes) for (const id of kept.deletes) this.deletes.push(id);
     if (this.rows.length + this.refreshes.length >= CHUNK) await this.write();
   }
 
@@ -50,12 +52,14 @@ export class ResultWriter {
   private write(): Promise<void> {
     const runId = this.runId;
     const rows = this.rows;
-    const state = { scope: this.scope, upserts: this.upserts, refreshes: this.refreshes, deletes: this.deletes };
+    const scope = this.scope;
+    const state = scope === null ? undefined : { scope, upserts: this.upserts, refreshes: this.refreshes, deletes: this.deletes };
     this.rows = [];
     this.upserts = [];
     this.refreshes = [];
     this.deletes = [];
-    if (runId === null || rows.length + state.upserts.length + state.refreshes.length + state.deletes.length === 0) return this.chain;
+    const changes = state ? state.upserts.length + state.refreshes.length + state.deletes.length : 0;
+    if (runId === null || rows.length + changes === 0) return this.chain;
     this.chain = this.chain.then(() =>
       this.store.recordResults(runId, rows, state).catch((err: unknown) => {
         this.lostRows += rows.length;

@@ -15,9 +15,10 @@ export type { RunJobOptions, RunSummary, Trigger } from "./run-types.js";
  */
 export async function runJob(options: RunJobOptions): Promise<RunSummary> {
   const run = new JobRun(options);
-  if (!run.dryRun) {
+  if (!run.dryRun || options.record === true) {
     run.runId = await options.store.createRun({
       job: options.job.name,
+      ...(run.dryRun ? { dryRun: true } : {}),
       appName: options.job.appName,
       trigger: options.trigger,
       pbx: options.pbxLabel,

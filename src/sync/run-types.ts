@@ -17,8 +17,10 @@ export interface RunJobOptions {
   /** The PBX as printed and stored: the endpoint URL, never with the token. Also keys the contact state. */
   pbxLabel: string;
   trigger: Trigger;
-  /** Plan only: read, classify against the state, send nothing, record nothing. */
+  /** Plan only: read, classify against the state, send nothing, record nothing (unless `record`). */
   dryRun?: boolean;
+  /** A dry run put on record: its plan becomes a run marked dry run, one report row per planned contact; no state moves. */
+  record?: boolean;
   /** Where a dry run's plan goes, contact by contact. */
   plan?: PlanSink;
   /** Push every contact, whatever the state says; the reason is recorded with the run ("--full", "fullEvery 7d ..."). */

@@ -13,6 +13,8 @@ export interface RunRequest {
   job: JobConfig;
   trigger: Trigger;
   dryRun?: boolean;
+  /** With dryRun: record the plan as a dry run in the store. */
+  record?: boolean;
   plan?: PlanSink;
   full?: boolean;
   fullReason?: string;
@@ -98,7 +100,7 @@ export class JobRunner {
       trigger: request.trigger,
       logger: this.logger,
       onUnrecorded: (runId, result) => this.unrecorded.set(runId, result),
-      ...(request.dryRun ? { dryRun: true } : {}),
+      ...(request.dryRun ? { dryRun: true, ...(request.record ? { record: true } : {}) } : {}),
       ...(request.plan ? { plan: request.plan } : {}),
       ...(request.full ? { full: true, ...(request.fullReason ? { fullReason: request.fullReason } : {}) } : {}),
       ...(request.allowMassDelete ? { allowMassDelete: true } : {}),

@@ -71,7 +71,14 @@ export async function deletePhase(run: JobRun, prepared: Prepared): Promise<Dele
   if (deletion.candidates === 0) return deletion;
   run.planned.delete = deletion.candidates;
   if (run.dryRun) {
-    for await (const entry of vanished(run, prepared)) run.plan?.entry({ class: "delete", ...planned(entry), info: "no longer in the source" });
+    const appName = prepared.scope.appName;
+    for await (const entry of vanished(run, prepared)) {
+      run.plan?.entry({ class: "delete", ...planned(entry), info: "no longer in the source" });
+      // On record when the dry run is: who would be deleted, and what they hold now.
+      const { externalId, displayName, pbxId, sent } = entry;
+      await run.writer?.add([{ ref: null, appName, externalId, displayName, pbxId, outcome: "deleted", action: "delete", info: "no longer in the source", detail: sent ? { sent } : null }]);
+    }
+    await run.writer?.flush();
     return deletion;
   }
   run.logger.info({ candidates: deletion.candidates }, "deleting contacts that vanished from the source");

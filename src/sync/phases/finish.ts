@@ -50,7 +50,7 @@ export function verdictOf(run: JobRun, deletion: DeletionPlan): Verdict {
 
 /** Moves an incremental source's watermark, only after a run that read everything and lost nothing. */
 export async function watermarkPhase(run: JobRun, incremental: IncrementalRun | undefined): Promise<void> {
-  if (!incremental || run.runId === null) return;
+  if (!incremental || run.runId === null || run.dryRun) return;
   const complete = run.readFailure === null && !run.halted;
   if (await recordWatermark(run.store, run.job.name, incremental, run.watermark, run.runId, complete, run.counts)) {
     run.logger.info({ watermark: run.watermark }, "next run reads the changes since this watermark");
@@ -68,7 +68,9 @@ export async function finishPhase(run: JobRun, verdict: Verdict): Promise<RunSum
     writeError && verdict.status !== "failed"
       ? { status: "failed", error: `STORE_FAILED: ${writeError.message}${verdict.error ? `; ${verdict.error}` : ""}`, transient: true }
       : verdict;
-  const result: FinishRunInput = { status: final.status, counts: run.counts, error: final.error };
+  // A recorded dry run's counts are its plan's: what it would have inserted, updated and deleted.
+  const counts = run.dryRun ? { ...run.counts, inserted: run.planned.insert, updated: run.planned.update, deleted: run.planned.delete } : run.counts;
+  const result: FinishRunInput = { status: final.status, counts, error: final.error };
   let recordError: string | null = null;
   if (run.runId !== null) {
     recordError = await writeFinish(run, run.runId, result);

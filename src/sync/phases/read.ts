@@ -7,7 +7,8 @@ import { PresentKeys } from "../incremental.js";
 import type { JobRun, Prepared } from "../job-run.js";
 import { isTransient } from "./finish.js";
 import { submitBatch } from "./push.js";
-import { changedFields, sentOf } from "../sent.js";
+import { changedFields, pushDetail, sentOf } from "../sent.js";
+import type { ContactResultInput } from "../../store/index.js";
 import type { PendingContact } from "../batcher.js";
 
 /** A planned update's changes against what the PBX last confirmed; nothing to say when that is not on record. */
@@ -113,6 +114,20 @@ async function brokenRecord(run: JobRun, keeper: BrokenRecordKeeper, item: Sourc
   run.plan?.entry({ class: "invalid", ref: item.ref, externalId, name: "", info });
 }
 
+/** A recorded dry run's row for a contact it would push: the outcome it plans, what it would send. */
+function plannedRow(run: JobRun, action: "insert" | "update", pending: PendingContact): ContactResultInput {
+  return {
+    ref: pending.ref,
+    appName: run.job.appName,
+    externalId: pending.contact.uc_external_id,
+    displayName: pending.displayName,
+    outcome: action === "insert" ? "inserted" : "updated",
+    action,
+    info: pending.warnings.length > 0 ? pending.warnings.join("; ") : null,
+    detail: pushDetail(pending.contact, pending.previous),
+  };
+}
+
 /** Each update gets the contact as the PBX last confirmed it (one state query per chunk), so its report says what changed. */
 async function withPrevious(classified: readonly Classified[], state: Prepared["state"]): Promise<void> {
   const updates = classified.flatMap((item) => (item.kind === "push" && item.action === "update" ? [item.pending] : []));
@@ -136,6 +151,7 @@ async function handle(run: JobRun, classified: readonly Classified[]): Promise<v
       run.planned[item.action]++;
       const { pending } = item;
       if (run.dryRun) {
+        await run.writer?.add([plannedRow(run, item.action, pending)]);
         run.plan?.entry({
           class: item.action,
           ref: pending.ref,
