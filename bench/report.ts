@@ -1,5 +1,6 @@
-// The benchmark's table and ratios against the targets of issue 5, as Markdown for the terminal and BENCHMARKS.md.
+// The benchmark's tables and ratios against the targets of issue 5, as Markdown for the terminal and BENCHMARKS.md.
 import { execFileSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import type { Measurement } from "./measure.js";
 import type { ScenarioRole } from "./scenarios.js";
@@ -105,4 +106,19 @@ export function revisionLine(root: string): string {
   } catch {
     return "commit unknown (no git)";
   }
+}
+
+/**
+ * Puts `body` between the two marks of a section in `file` (a heading and the marks are appended when missing),
+ * so that a benchmark rewrites its own figures and leaves the rest of the file, hand-written notes included.
+ */
+export async function writeMarkedSection(file: string, heading: string, mark: string, body: string): Promise<void> {
+  const begin = `<!-- ${mark}: written by npm run bench; write notes outside these marks -->`;
+  const end = `<!-- /${mark} -->`;
+  const text = await readFile(file, "utf8").catch(() => "");
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end, from);
+  const marked = `${begin}\n${body}\n${end}`;
+  if (from >= 0 && to > from) await writeFile(file, `${text.slice(0, from)}${marked}${text.slice(to + end.length)}`);
+  else await writeFile(file, `${text.trimEnd()}\n\n${heading}\n\n${marked}\n`);
 }

@@ -1,6 +1,6 @@
 // `npm run bench`: generates sources of N contacts, measures every scenario in its own process against an
 // emulator in another, prints the table and the ratios against issue 5's targets, writes BENCHMARKS.md,
-// and checks that the PBX ends up holding exactly the expected contacts.
+// and checks that the PBX ends up holding exactly the expected contacts; then times the report viewer's queries.
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -8,7 +8,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulatorProcess } from "./emulator.js";
 import { measure } from "./measure.js";
-import { loadLine, machineLine, ratiosTable, resultsTable, revisionLine, type Result } from "./report.js";
+import { loadLine, machineLine, ratiosTable, resultsTable, revisionLine, writeMarkedSection, type Result } from "./report.js";
+import { REPORT_ROWS, runViewerBench, viewerQueriesTable, viewerSection, viewerWritesTable } from "./report-queries.js";
 import { CSV_GROUP, type RunContext, type SourceGroup } from "./scenarios.js";
 import { MARIADB_GROUP } from "./scenarios-mariadb.js";
 import { REST_GROUP } from "./rest-scenarios.js";
@@ -17,17 +18,23 @@ import { FULL_CHECK_MAX, SAMPLE_SIZE, verifyPhonebook } from "./verify.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const GROUPS: Readonly<Record<string, SourceGroup>> = { csv: CSV_GROUP, mariadb: MARIADB_GROUP, rest: REST_GROUP };
-const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--sources csv,mariadb,rest] [--out BENCHMARKS.md] [--keep]
+const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--sources csv,mariadb,rest,viewer] [--viewer-rows 1000000] [--out BENCHMARKS.md] [--keep]
   --n        contacts per source; repeat or separate with commas (default 100000 and 1000000)
-  --sources  which sources to measure (default csv,mariadb,rest); mariadb starts a throwaway MariaDB server
+  --sources  what to measure (default csv,mariadb,rest,viewer); mariadb starts a throwaway MariaDB server
              (installed with apt-get when missing), or uses PBSYNC_BENCH_MYSQL=mysql://user:pass@host:port/db;
-             rest serves the contacts as JSON pages from a local API (bench/rest-server.ts)
+             rest serves the contacts as JSON pages from a local API (bench/rest-server.ts); viewer times the
+             report viewer's store queries on one run of --viewer-rows report rows (bench/report-queries.ts,
+             about 10 minutes for 1,000,000), into its own section of the --out file
+  --viewer-rows  report rows in the viewer's run (default 1000000)
   --out   Markdown file the tables are written to (default BENCHMARKS.md)
-  --keep  keep the working directory (sources, configs, stores, logs) and print where it is`;
+  --keep  keep the working directory (sources, configs, stores, logs) and print where it is; the viewer's
+          stores (about 1.2 GB each for 1,000,000 rows) are removed all the same`;
 
 interface Options {
   sizes: number[];
   groups: SourceGroup[];
+  /** Rows of the viewer benchmark's run, or null when it is not asked for. */
+  viewerRows: number | null;
   out: string;
   keep: boolean;
 }
@@ -37,6 +44,7 @@ function options(): Options {
     options: {
       n: { type: "string", multiple: true },
       sources: { type: "string" },
+      "viewer-rows": { type: "string" },
       out: { type: "string" },
       keep: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -53,15 +61,26 @@ function options(): Options {
       process.exit(2);
     }
   }
-  const names = (values.sources ?? "csv,mariadb,rest").split(",").map((name) => name.trim());
-  const unknown = names.filter((name) => !Object.hasOwn(GROUPS, name));
+  const names = (values.sources ?? "csv,mariadb,rest,viewer").split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => name !== "viewer" && !Object.hasOwn(GROUPS, name));
   // Every group generates the CSV source it is checked against (prepareCsv), so any of them may run alone.
   if (unknown.length > 0 || names.length === 0) {
-    console.error(`invalid --sources ${values.sources ?? ""}: one or more of csv, mariadb, rest\n${USAGE}`);
+    console.error(`invalid --sources ${values.sources ?? ""}: one or more of csv, mariadb, rest, viewer\n${USAGE}`);
+    process.exit(2);
+  }
+  const viewerRows = Number((values["viewer-rows"] ?? String(REPORT_ROWS)).replace(/_/g, ""));
+  if (!Number.isInteger(viewerRows) || viewerRows < 1_000 || viewerRows > 10_000_000) {
+    console.error(`invalid --viewer-rows ${values["viewer-rows"] ?? ""}: use a whole number 1000..10000000\n${USAGE}`);
     process.exit(2);
   }
   const groups = names.flatMap((name) => (GROUPS[name] ? [GROUPS[name]] : []));
-  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), groups, out: path.resolve(values.out ?? "BENCHMARKS.md"), keep: values.keep === true };
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    groups,
+    viewerRows: names.includes("viewer") ? viewerRows : null,
+    out: path.resolve(values.out ?? "BENCHMARKS.md"),
+    keep: values.keep === true,
+  };
 }
 
 /** Runs every scenario of every source for one N, each source against a fresh emulator; returns the results and the end checks' problems. */
@@ -117,8 +136,8 @@ async function writeReport(file: string, body: string): Promise<void> {
   await writeFile(file, `${body}\n${notes >= 0 ? earlier.slice(notes) : ""}`);
 }
 
-async function main(): Promise<number> {
-  const { sizes, groups: chosen, out, keep } = options();
+/** The sync scenarios at every N; writes the report's figures and returns whether anything failed. */
+async function syncBench(sizes: readonly number[], chosen: readonly SourceGroup[], workDir: string, out: string): Promise<boolean> {
   let groups = chosen;
   let database: BenchDatabase | undefined;
   if (groups.includes(MARIADB_GROUP)) {
@@ -129,7 +148,6 @@ async function main(): Promise<number> {
       groups = groups.filter((group) => group !== MARIADB_GROUP);
     }
   }
-  const workDir = await mkdtemp(path.join(os.tmpdir(), "pbsync-bench-"));
   console.log(`phonebook-sync benchmark: ${sizes.map((n) => n.toLocaleString("en-US")).join(" and ")} contacts; ${machineLine()}; load ${loadLine()}`);
   const started = Date.now();
   const loadBefore = loadLine();
@@ -178,6 +196,27 @@ ${correctness.join("\n")}
   console.log(`\n${resultsTable(results)}\n\n${ratiosTable(results)}\n\n${correctness.join("\n")}`);
   await writeReport(out, report);
   console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
+  return failed;
+}
+
+/** The viewer's store queries: printed, and written into their own section of the report file. */
+async function viewerBench(rows: number, dir: string, out: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  console.log(`\nReport viewer queries: one run of ${rows.toLocaleString("en-US")} report rows; ${machineLine()}; load ${loadLine()}`);
+  const loadBefore = loadLine();
+  const bench = await runViewerBench(dir, rows, (line) => console.log(line));
+  const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const runLine = `Run of ${date} UTC, ${revisionLine(ROOT)}, on ${machineLine()}; ${bench.minutes.toFixed(1)} minutes; load average (1 min) ${loadBefore} before and ${loadLine()} after.`;
+  console.log(`\n${viewerWritesTable(bench)}\n\n${viewerQueriesTable(bench)}`);
+  await writeMarkedSection(out, "## Report viewer queries", "viewer-bench", viewerSection(bench, runLine));
+  console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
+}
+
+async function main(): Promise<number> {
+  const { sizes, groups, viewerRows, out, keep } = options();
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "pbsync-bench-"));
+  const failed = groups.length > 0 && (await syncBench(sizes, groups, workDir, out));
+  if (viewerRows !== null) await viewerBench(viewerRows, path.join(workDir, "viewer"), out);
   if (keep || failed) console.log(`working directory kept: ${workDir}`);
   else await rm(workDir, { recursive: true, force: true });
   if (failed) console.error("\nBENCHMARK FAILED: a scenario failed or the PBX does not hold the expected contacts (see above)");

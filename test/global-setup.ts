@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { ensureChromium } from "./helpers/chromium.js";
 import { serverFromEnv, startMariaDb, startPostgres, type DbServer, type RunningDbServer } from "./helpers/db-servers.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -41,6 +42,8 @@ declare module "vitest" {
     /** The MariaDB server for the SQL tests, or why there is none (only outside CI). */
     mysqlServer: DbServer | { unavailable: string };
     postgresServer: DbServer | { unavailable: string };
+    /** The browser for the viewer's browser tests, or why there is none (only outside CI). */
+    chromium: { path: string } | { unavailable: string };
   }
 }
 
@@ -71,17 +74,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.all(running.map((server) => server.stop()));
   };
   try {
-    const [mysql, postgres] = await Promise.all([
+    const [mysql, postgres, chromium] = await Promise.all([
       databaseServer("PBSYNC_TEST_MYSQL", "mysql", startMariaDb, running),
       databaseServer("PBSYNC_TEST_PG", "pg", startPostgres, running),
+      browser(),
     ]);
     project.provide("mysqlServer", mysql);
     project.provide("postgresServer", postgres);
+    project.provide("chromium", chromium);
   } catch (err) {
     await stopAll();
     throw err;
   }
   return stopAll;
+}
+
+/** Chromium, installed when missing; under CI a browser that cannot be had fails the run. */
+async function browser(): Promise<{ path: string } | { unavailable: string }> {
+  try {
+    return { path: await ensureChromium() };
+  } catch (err) {
+    const why = `Chromium could not be installed: ${err instanceof Error ? err.message : String(err)}`;
+    if (process.env["CI"]) throw new Error(`${why}\n(set PBSYNC_TEST_CHROMIUM to the path of a Chromium or Chrome)`);
+    process.stderr.write(`[test setup] ${why}\n`);
+    return { unavailable: `${why} (set PBSYNC_TEST_CHROMIUM to a browser's path)` };
+  }
 }
 
 function buildIfStale(): void {

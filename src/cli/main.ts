@@ -8,6 +8,7 @@ import { demoCommand } from "./demo.js";
 import { emulatorCommand } from "./emulator.js";
 import { jobsListCommand } from "./jobs-list.js";
 import { reportsCommand } from "./reports.js";
+import { serveCommand } from "./serve.js";
 import { syncCommand } from "./sync.js";
 import { validateCommand } from "./validate.js";
 
@@ -38,12 +39,14 @@ Start with the demo (no PBX needed):  phonebook-sync demo
 Check a configuration:                phonebook-sync validate --config config.yaml
 Sync once:                            VOISPEED_TOKEN=... phonebook-sync sync --config config.yaml
 Run the jobs nightly:                 VOISPEED_TOKEN=... phonebook-sync daemon --config config.yaml
-Read the reports:                     phonebook-sync reports list --config config.yaml`,
+Read the reports:                     phonebook-sync reports list --config config.yaml
+Browse the reports:                   phonebook-sync serve --config config.yaml`,
   );
 
 program.addCommand(syncCommand());
 program.addCommand(validateCommand());
 program.addCommand(reportsCommand());
+program.addCommand(serveCommand());
 program.addCommand(jobsListCommand());
 program.addCommand(daemonCommand());
 program.addCommand(demoCommand());

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { checkCron, checkTimezone } from "./schedule.js";
+import { viewerSchema } from "./viewer-schema.js";
 
 /** Defaults in one place; the README and config.example.yaml quote these. */
 export const DEFAULTS = {
@@ -203,6 +204,8 @@ export const daemonSchema = z
         // 0: any free port (the daemon logs the one it got); for tests and ad-hoc runs.
         port: range("daemon.http.port", 0, 65_535),
         host: z.string().min(1).default(DEFAULTS.daemonHttpHost),
+        /** true: also serve the report viewer (docs/viewer.md) on this port, with live progress of the runs. */
+        viewer: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -222,6 +225,8 @@ export const configSchema = z
     defaults: z.object(tuningShape).strict().default({}),
     daemon: daemonSchema.optional(),
     notifications: notificationsSchema.optional(),
+    /** Logins of the report viewer (`serve`, daemon.http.viewer). */
+    viewer: viewerSchema.optional(),
     jobs: z.array(jobSchema).min(1, { message: "at least one job is needed" }),
   })
   .strict();

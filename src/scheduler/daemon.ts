@@ -1,13 +1,15 @@
 // The daemon: every scheduled job on its cron in its time zone, on one store and one PBX client kept open for its lifetime.
 import { createTask, setLogger, type ScheduledTask } from "node-cron";
-import { loadConfig, type AppConfig, type JobConfig } from "../config/index.js";
+import { loadConfig, type AppConfig, type DaemonConfig, type JobConfig } from "../config/index.js";
 import { toSyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { compileMapping, loadMapping } from "../mapping/index.js";
 import { openStore, type SqlStore } from "../store/index.js";
 import { Interruption } from "../sync/interruption.js";
 import { openPbx, type PbxSession } from "../sync/pbx-session.js";
-import { JobRunner } from "../sync/runner.js";
+import { daemonViewer } from "../web/daemon-mount.js";
+import { LiveRunBoard } from "../web/live.js";
+import { LiveJobRunner } from "../web/live-runner.js";
 import { startDaemonHttp, type DaemonHttp, type HealthReport } from "./http-server.js";
 import { JobRuns, type JobRunsContext } from "./job-runs.js";
 import { DaemonMetrics } from "./metrics.js";
@@ -29,6 +31,8 @@ export class Daemon {
   private readonly flushTimer: NodeJS.Timeout;
   private http: DaemonHttp | null = null;
   private closing: Promise<void> | null = null;
+  /** The runs in progress, for the report viewer's live view. */
+  readonly live = new LiveRunBoard();
 
   private constructor(
     private config: AppConfig,
@@ -37,7 +41,7 @@ export class Daemon {
     readonly metrics: DaemonMetrics,
     private readonly logger: Logger,
   ) {
-    const runner = new JobRunner(config, store, pbx, logger);
+    const runner = new LiveJobRunner(config, store, pbx, logger, this.live);
     this.ctx = {
       runner,
       store,
@@ -66,8 +70,10 @@ export class Daemon {
       pbx = await openPbx(config.pbx, logger);
       const started = new Daemon(config, store, pbx, new DaemonMetrics(), logger);
       daemon = started;
-      if (config.daemon.http) {
-        started.http = await startDaemonHttp({ ...config.daemon.http, metrics: started.metrics, health: () => started.health(), logger });
+      const http: DaemonConfig["http"] = config.daemon.http;
+      if (http) {
+        const viewer = http.viewer ? await daemonViewer({ configFile: config.file, host: http.host, store, live: started.live, logger }) : undefined;
+        started.http = await startDaemonHttp({ port: http.port, host: http.host, metrics: started.metrics, health: () => started.health(), logger, viewer });
       }
       const scheduled = await daemon.applyJobs(config);
       daemon.metrics.setUp(true);

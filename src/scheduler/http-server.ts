@@ -1,4 +1,4 @@
-// The daemon's small HTTP server: /healthz for probes, /metrics for Prometheus; nothing else.
+// The daemon's small HTTP server: /healthz for probes, /metrics for Prometheus; the report viewer when asked for.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SyncError } from "../errors.js";
@@ -19,6 +19,8 @@ export interface DaemonHttpOptions {
   logger: Logger;
   /** A health function slower than this counts as unhealthy; default 5000. */
   healthTimeoutMs?: number;
+  /** Answers every other path (the report viewer, daemon.http.viewer); without it they get 404. */
+  viewer?: http.RequestListener;
 }
 
 export interface DaemonHttp {
@@ -42,6 +44,7 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
   }
 
   const server = http.createServer((req, res) => {
+    if (options.viewer && !ROUTES.has(pathOf(req))) return options.viewer(req, res);
     // Bodies are never read, logged or needed: drain them so the connection stays usable.
     req.resume();
     handle(req, res, { metrics, health: options.health, healthTimeoutMs }).catch((err: unknown) => {

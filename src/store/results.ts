@@ -84,7 +84,9 @@ export async function insertResults(
     // Write first: SQLite then takes its write lock at once (waiting out the busy timeout) instead of failing
     // when another process wrote after this transaction's first read; MySQL locks the run's row, so two
     // processes recording for one run still number their rows one after the other.
-    await trx(RUNS_TABLE).where({ id: runId }).update({ id: runId });
+    // A non-key column: setting the key (even to itself) made SQLite check every child row of the run for the
+    // foreign key, 70 ms a call on a run of 1,000,000 rows.
+    await trx(RUNS_TABLE).where({ id: runId }).update({ pid: trx.ref("pid") });
     const run = (await trx(RUNS_TABLE).select("id").where({ id: runId }).first()) as unknown;
     if (!run) throw new SyncError("RUN_NOT_FOUND", `run ${runId} is not in the store: cannot record its results`);
     let start = seqs?.get(runId);

@@ -256,8 +256,14 @@ export interface ResultsQuery {
 
 export interface ResultsPage {
   rows: ContactResultRow[];
-  /** Rows matching the filter and search, all pages together. */
+  /** Rows matching the filter and search, all pages together (at least that many when totalIsLowerBound). */
   total: number;
+  /**
+   * True when a search had more matches than the store counts (10,000, SEARCH_COUNT_CAP): `total` is then a lower
+   * bound (show "more than 10,000"), and paging on still works. A search matching fewer, and every page without
+   * a search, has an exact total and false here. Absent from pages made by older code: read it as false.
+   */
+  totalIsLowerBound?: boolean;
 }
 
 /** One row of a contact's history: the report row with the run it belongs to. */

@@ -171,7 +171,7 @@ describe("GET /metrics", () => {
     expect(sampleValue(after, "phonebook_sync_contacts_total", { job: "a", outcome: "deleted" })).toBe(0);
     expect(sampleValue(after, "phonebook_sync_contacts_total", { job: "a", outcome: "read" })).toBeUndefined();
     const outcomes = (after.get("phonebook_sync_contacts_total") ?? []).map((sample) => sample.labels["outcome"]).sort();
-    expect(outcomes).toEqual(["deleted", "duplicates", "errors", "inserted", "invalid", "rejected", "skipped", "unchanged", "unconfirmed", "updated", "warnings"]);
+    expect(outcomes).toEqual(["deleted", "duplicates", "errors", "inserted", "invalid", "kept", "rejected", "skipped", "unchanged", "unconfirmed", "updated", "warnings"]);
     expect(sampleValue(after, "phonebook_sync_run_duration_seconds_count", { job: "a" })).toBe(1);
     expect(sampleValue(after, "phonebook_sync_run_duration_seconds_sum", { job: "a" })).toBe(12.5);
     expect(sampleValue(after, "phonebook_sync_run_duration_seconds_bucket", { job: "a", le: "5" })).toBe(0);

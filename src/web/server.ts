@@ -1,0 +1,75 @@
+// The viewer's own HTTP server (`phonebook-sync serve`): Node's http server around the Hono app, closed cleanly.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import type { Hono } from "hono";
+import { SyncError } from "../errors.js";
+import type { ViewerEnv } from "./context.js";
+
+export interface ViewerServer {
+  /** e.g. http://127.0.0.1:8090 */
+  url: string;
+  port: number;
+  /** Stops listening and ends every open connection (live streams too); resolves once the server is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The app as a Node request listener. Hono's adapter would by default swap the global Request and Response for
+ * its own: not in a process that also talks to a PBX and a webhook with them.
+ */
+export function viewerListener(app: Hono<ViewerEnv>): http.RequestListener {
+  const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
+  return (req, res) => void listener(req, res);
+}
+
+export async function startViewerServer(app: Hono<ViewerEnv>, options: { host: string; port: number }): Promise<ViewerServer> {
+  const server = http.createServer(viewerListener(app));
+  await listen(server, options.port, options.host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Open live streams and idle keep-alive sockets would otherwise hold the close (and the process) open.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      reject(listenError(err, port, host));
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): SyncError {
+  switch (err.code) {
+    case "EADDRINUSE":
+      return new SyncError("USAGE", `port ${port} on ${host} is in use`, { hint: "Choose another --port, or stop the process that listens on it." });
+    case "EACCES":
+      return new SyncError("USAGE", `port ${port} on ${host} is not allowed for this user`, { hint: "Use a --port above 1023." });
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new SyncError("USAGE", `--host ${host} is not an address of this machine`, { hint: "Use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its addresses." });
+    default:
+      return new SyncError("USAGE", `the viewer could not listen on ${host}:${port}: ${err.message}`);
+  }
+}
