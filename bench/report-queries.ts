@@ -7,6 +7,7 @@ import { openStore, type ResultsPage, type SqlStore } from "../src/store/index.j
 import { SEARCH_COUNT_CAP } from "../src/store/report-queries.js";
 import { REPORT_APP, REPORT_INDEXES, REPORT_SCOPE, buildReportStore, outcomeOf, reportRow, sentContact, type ReportStore } from "./report-store.js";
 import { companiesFor, externalIdOf } from "./source/contacts.js";
+import { timeViewerPages, viewerPagesTable, type PageResult } from "./viewer-pages.js";
 
 export { buildReportStore, REPORT_ROWS, type ReportStore, type ReportStoreOptions } from "./report-store.js";
 
@@ -42,6 +43,8 @@ export interface ViewerBench {
   queries: QueryResult[];
   /** Sizes of the results table and its indexes in the store with all indexes, MB. */
   sizes: Array<{ name: string; mb: number }>;
+  /** The viewer's pages over HTTP on the store with every index. */
+  pages: PageResult[];
   minutes: number;
 }
 
@@ -144,6 +147,7 @@ interface Measured {
   /** Per query kind, when asked for: what it found and its median ms. */
   queries?: Array<{ found: string; ms: number }>;
   sizes?: Array<{ name: string; mb: number }>;
+  pages?: PageResult[];
 }
 
 /**
@@ -161,10 +165,12 @@ async function measureStore(dir: string, rows: number, label: string, indexes: r
       queries.push({ found, ms: await median(() => kind.call(store, built)) });
     }
     const sizes = kinds ? await tableSizes(store) : undefined;
+    // The pages over HTTP, on the store with every index (the first measured): what the admin waits for.
+    const pages = kinds && indexes.length === REPORT_INDEXES.length ? await timeViewerPages(store, built.runId, rows, probeRow(rows)) : undefined;
     const appendMs = await timeAppend(store, built);
     const fileMb = (await stat(file)).size / 2 ** 20;
     const write = { label, indexes, insertWallS: built.insert.wallS, insertCpuS: built.insert.cpuS, appendMs, fileMb };
-    return { write, ...(kinds ? { queries } : {}), ...(sizes ? { sizes } : {}) };
+    return { write, ...(kinds ? { queries } : {}), ...(sizes ? { sizes } : {}), ...(pages ? { pages } : {}) };
   } finally {
     await store.close();
     await rm(file, { force: true });
@@ -198,7 +204,8 @@ export async function runViewerBench(dir: string, rows: number, log: (line: stri
     withMs: withIndexes?.queries?.[i]?.ms ?? Number.NaN,
     withoutMs: withoutIndexes?.queries?.[i]?.ms ?? Number.NaN,
   }));
-  return { rows, writes: measured.map((item) => item.write), queries, sizes: withIndexes?.sizes ?? [], minutes: (Date.now() - started) / 60_000 };
+  for (const page of withIndexes?.pages ?? []) log(`    page ${page.label.padEnd(43)} ${String(page.status).padEnd(18)} ${page.ms.toFixed(1).padStart(8)} ms`);
+  return { rows, writes: measured.map((item) => item.write), queries, pages: withIndexes?.pages ?? [], sizes: withIndexes?.sizes ?? [], minutes: (Date.now() - started) / 60_000 };
 }
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
@@ -243,6 +250,11 @@ ${runLine}
 ${viewerWritesTable(bench)}
 
 ${viewerQueriesTable(bench)}
+
+The same store served by the viewer (bench/viewer-pages.ts: createViewerApp on 127.0.0.1, each page fetched whole, median
+of 5 after one untimed request):
+
+${viewerPagesTable(bench.pages, bench.rows)}
 
 Sizes in the store with every index: ${viewerSizesLine(bench)}.`;
 }

@@ -82,13 +82,25 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   return parseConfig(text, absolute, options);
 }
 
+/**
+ * The document without its `viewer:` logins unless the daemon serves the viewer: `sync` and `validate` never use
+ * them, so a login variable set only where `serve` runs must not stop them (`serve` reads that section itself).
+ */
+function withoutUnusedViewer(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !("viewer" in value)) return value;
+  const daemon = (value as { daemon?: { http?: { viewer?: unknown } } }).daemon;
+  if (daemon?.http?.viewer === true) return value;
+  const { viewer: _unused, ...rest } = value as Record<string, unknown>;
+  return rest;
+}
+
 /** Validates configuration text; `file` names it in messages and anchors relative paths. */
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): AppConfig {
   const env = options.env ?? process.env;
   const { value, lineOf, problems, add } = parseYamlSource(text, file);
   if (problems.length > 0) throw configError(file, problems);
 
-  const expanded = interpolateEnv(value, env);
+  const expanded = interpolateEnv(withoutUnusedViewer(value), env);
   for (const problem of expanded.problems) add(problem.path, problem.message);
   // After interpolation: a mapping's query is SQL, where "$$" and "${" are not ours to expand.
   const completed = withMappingSources(expanded.value, path.dirname(file), env);

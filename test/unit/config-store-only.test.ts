@@ -56,3 +56,17 @@ describe("reports with --config", () => {
     }
   });
 });
+
+describe("the viewer section", () => {
+  const VIEWER = 'viewer: { token: "${PBSYNC_VIEWER_TOKEN}" }\n';
+  const BASE = `pbx: { url: embedded, token: t-123456 }\n${JOBS}`;
+
+  it("is left alone by sync and validate: its variable need only be set where the viewer runs", () => {
+    expect(parseConfig(`${BASE}${VIEWER}`, FILE, { env: { CRM_TOKEN: "crm-token-1" } }).jobs).toHaveLength(1);
+  });
+
+  it("is checked when the daemon serves the viewer", () => {
+    const text = `${BASE}${VIEWER}daemon: { http: { port: 9464, viewer: true } }\n`;
+    expect(() => parseConfig(text, FILE, { env: { CRM_TOKEN: "crm-token-1" } })).toThrow(/viewer\.token: environment variable PBSYNC_VIEWER_TOKEN is not set/);
+  });
+});
