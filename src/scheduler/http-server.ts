@@ -1,4 +1,5 @@
 // The daemon's small HTTP server: /healthz for probes, /metrics for Prometheus; the report viewer when asked for.
+import { listen } from "../http-listen.js";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SyncError } from "../errors.js";
@@ -54,7 +55,7 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
     });
   });
 
-  await listen(server, options.port, host);
+  await listen(server, options.port, host, listenError);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info({ url }, "daemon http listening");
@@ -142,23 +143,6 @@ function pathOf(req: http.IncomingMessage): string {
 
 function errorText(err: unknown): string {
   return redact(err instanceof Error ? err.message : String(err));
-}
-
-/** Binds the server, turning the usual failures into configuration errors that name the setting. */
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off("listening", onListening);
-      reject(listenError(err, port, host));
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      resolve();
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    server.listen(port, host);
-  });
 }
 
 function listenError(err: NodeJS.ErrnoException, port: number, host: string): SyncError {

@@ -36,3 +36,14 @@ export function describeChanges(detail: ResultDetail | null | undefined): string
   const after = detail.sent ?? {};
   return SENT_FIELDS.filter((field) => field in before).map((field) => `${field}: ${shownValue(before[field])} → ${shownValue(after[field])}`);
 }
+
+/** A JSON object stored as text (a detail, a contact as sent); a text that does not parse (edited by hand) reads as none. */
+export function parseStoredObject<T extends object>(value: unknown): T | null {
+  if (value == null || value === "") return null;
+  try {
+    const parsed = JSON.parse(String(value)) as unknown;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as T) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,4 +1,5 @@
 // Queries on `contact_results`: ordered multi-row writes, keyset-paged reads, counts by outcome.
+import { parseStoredObject } from "./detail.js";
 import type { Knex } from "knex";
 import { SyncError } from "../errors.js";
 import { redact } from "../redact.js";
@@ -40,13 +41,7 @@ function toRecord(runId: number, seq: number, row: ContactResultInput): Record<s
 
 /** A stored detail as written; a text that does not parse (edited by hand) reads as none. */
 export function parseDetail(value: unknown): ResultDetail | null {
-  if (value == null || value === "") return null;
-  try {
-    const parsed = JSON.parse(String(value)) as unknown;
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as ResultDetail) : null;
-  } catch {
-    return null;
-  }
+  return parseStoredObject<ResultDetail>(value);
 }
 
 export function toResultRow(record: Record<string, unknown>): ContactResultRow {

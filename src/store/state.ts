@@ -1,4 +1,5 @@
 // Queries on `contact_state`: batched lookups by external id, confirmed upserts and deletions, keyset walks.
+import { parseStoredObject } from "./detail.js";
 import type { Knex } from "knex";
 import { allRows, isBetterSqlite, runEach } from "./sqlite-fast.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
@@ -86,13 +87,7 @@ export async function* iterateStateEntries(db: Knex, where: StateScope, pageSize
 
 /** A stored `sent` text as written; one that does not parse (edited by hand) reads as none. */
 export function parseSent(value: unknown): SentContact | null {
-  if (value == null || value === "") return null;
-  try {
-    const parsed = JSON.parse(String(value)) as unknown;
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as SentContact) : null;
-  } catch {
-    return null;
-  }
+  return parseStoredObject<SentContact>(value);
 }
 
 /** The contacts of these ids as last confirmed, one query per LOOKUP_CHUNK ids. */

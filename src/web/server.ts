@@ -1,4 +1,5 @@
 // The viewer's own HTTP server (`phonebook-sync serve`): Node's http server around the Hono app, closed cleanly.
+import { listen } from "../http-listen.js";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
@@ -25,7 +26,7 @@ export function viewerListener(app: Hono<ViewerEnv>): http.RequestListener {
 
 export async function startViewerServer(app: Hono<ViewerEnv>, options: { host: string; port: number }): Promise<ViewerServer> {
   const server = http.createServer(viewerListener(app));
-  await listen(server, options.port, options.host);
+  await listen(server, options.port, options.host, listenError);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   let closing: Promise<void> | undefined;
@@ -41,22 +42,6 @@ export async function startViewerServer(app: Hono<ViewerEnv>, options: { host: s
       return closing;
     },
   };
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off("listening", onListening);
-      reject(listenError(err, port, host));
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      resolve();
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    server.listen(port, host);
-  });
 }
 
 function listenError(err: NodeJS.ErrnoException, port: number, host: string): SyncError {
