@@ -31,7 +31,7 @@ export function textPlan(out: NodeJS.WritableStream): PlanPrinter {
         // Kept contacts share one reason, the guard's: said once.
         if (planClass === "keep" && list[0]) out.write(`    ${list[0].info}\n`);
         for (const entry of list) {
-          const who = [entry.externalId, entry.name].filter(Boolean).join(" ");
+          const who = [entry.externalId, entry.name, entry.pbxId ? `(PBX id ${entry.pbxId})` : ""].filter(Boolean).join(" ");
           const why = [planClass === "keep" ? "" : entry.info, ...changesText(entry)].filter((part) => part !== "").join("; ");
           out.write(`    ${(entry.ref ?? "").padEnd(10)} ${who}${why ? `: ${why}` : ""}\n`);
         }

@@ -16,6 +16,8 @@ export interface PlanEntry {
   contact?: PbxContact;
   /** Update: each field that differs from what the PBX last confirmed (absent when that is not on record). */
   changes?: Record<string, { from: unknown; to: unknown }>;
+  /** Delete and keep: the PBX's id of the contact. */
+  pbxId?: string | null;
   /** Delete and keep: the contact as the PBX last confirmed it, when on record. */
   lastSent?: SentContact;
 }

@@ -89,7 +89,7 @@ describe("the demo (npm start)", () => {
     for (const [, number] of numbers) expect(number).toMatch(/^\+\d{6,15}$/);
     expect(entries.find((entry) => entry["externalId"] === "1004")).toMatchObject({ class: "delete", name: "Antonio Bruno", lastSent: { name: "Antonio", surname: "Bruno" } });
     // A deletion names who is deleted, as the PBX last confirmed them.
-    expect(plan.stdout).toMatch(/delete \(1\):\n\s+1004 Antonio Bruno: no longer in the source/);
+    expect(plan.stdout).toMatch(/delete \(1\):\n\s+1004 Antonio Bruno \(PBX id \d+\): no longer in the source/);
     expect(storedContacts(path.join(dir, "data", "demo-pbx.sqlite")).company("1001")).toBe("Treuhand Meier GmbH");
 
     const sync = await runCli(["sync", "--config", config, "--plain"]);

@@ -43,7 +43,7 @@ describe("report rows of deletions", () => {
     await env.writeSource([HEADER, "11,Maria Anders,Alfreds,0733 100011,10", "13,Thomas Hardy,Around the Horn,0733 100013,10"].join("\n") + "\n");
     const planned = await runCli(["sync", "--config", env.configFile, "--dry-run", "--format", "json", "--allow-mass-delete"]);
     const plan = planned.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(plan.find((entry) => entry["class"] === "delete"), planned.stdout).toMatchObject({ externalId: "12", name: "Ana Trujillo (Emparedados)" });
+    expect(plan.find((entry) => entry["class"] === "delete"), planned.stdout).toMatchObject({ externalId: "12", name: "Ana Trujillo (Emparedados)", pbxId: String(pbxId) });
     await env.sync({ allowMassDelete: true });
     const { rows } = await env.latest();
     const deleted = rows.filter((row) => row.outcome === "deleted");

@@ -88,8 +88,8 @@ export async function deletePhase(run: JobRun, prepared: Prepared): Promise<Dele
 }
 
 /** A state entry as a plan names it. */
-function planned(entry: StateEntry): { ref: null; externalId: string; name: string; lastSent?: SentContact } {
-  return { ref: null, externalId: entry.externalId, name: entry.displayName ?? "", ...(entry.sent ? { lastSent: entry.sent } : {}) };
+function planned(entry: StateEntry): { ref: null; externalId: string; name: string; pbxId: string | null; lastSent?: SentContact } {
+  return { ref: null, externalId: entry.externalId, name: entry.displayName ?? "", pbxId: entry.pbxId, ...(entry.sent ? { lastSent: entry.sent } : {}) };
 }
 
 /**
