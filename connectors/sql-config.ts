@@ -1,5 +1,6 @@
 // The SQL source's configuration: which database (MySQL/MariaDB, PostgreSQL, SQLite), and which rows (a query or a table).
 import { z } from "zod";
+import { sqlTextProblems } from "./sql-text.js";
 
 const CLIENT_ALIASES: Readonly<Record<string, string>> = {
   mariadb: "mysql",
@@ -60,7 +61,11 @@ export const sqlConfigSchema = z
     connection: connection.optional(),
     /** SQLite: the database file, relative to the configuration file. */
     filename: z.string().min(1).optional(),
-    /** Any SELECT; `:name` placeholders take their values from `params`. */
+    /**
+     * Any SELECT; `:name` placeholders take their values from `params`. The rest reaches the database as written:
+     * a `?` or `:word` inside quotes or a comment is text, a `?` outside quotes (MySQL, SQLite) or `$1` (PostgreSQL)
+     * is refused.
+     */
     query: z.string().trim().min(1).optional(),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
     /** Or a table with the columns to read (default all) and an optional SQL condition. */
@@ -96,6 +101,14 @@ export const sqlConfigSchema = z
     if (config.query) {
       if (config.columns) ctx.addIssue({ code: "custom", path: ["columns"], message: "columns go with table; a query selects its own columns" });
       if (config.where) ctx.addIssue({ code: "custom", path: ["where"], message: "where goes with table; put the condition in the query" });
+    }
+    // Quotes, comments and placeholders as the database reads them: checked here, so that validate reports them.
+    for (const key of ["query", "where"] as const) {
+      const text = config[key];
+      if (text !== undefined) for (const message of sqlTextProblems(text, config.client, key)) ctx.addIssue({ code: "custom", path: [key], message });
+    }
+    for (const name of Object.keys(config.params)) {
+      if (name.startsWith("__")) ctx.addIssue({ code: "custom", path: ["params", name], message: "names that start with __ are the source's own (its paging values): rename the parameter" });
     }
   });
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { SyncError } from "../src/errors.js";
 import { describeSqlSource, type SqlConfig } from "./sql-config.js";
+import { pgPositionBindings } from "./sql-text.js";
 
 /** PostgreSQL type ids whose text form is what a mapping wants: date, timestamp, timestamptz, time, timetz. */
 const PG_TEXT_TYPES = new Set([1082, 1114, 1184, 1083, 1266]);
@@ -60,13 +61,29 @@ export function openDatabase(config: SqlConfig, baseDir: string): Knex {
           },
         };
   return knexFactory({
-    client: config.client === "mysql" ? "mysql2" : "pg",
+    client: config.client === "mysql" ? "mysql2" : pgClient(),
     connection,
     compileSqlOnError: false,
     log: QUIET,
     pool: { min: 0, max: 2 },
     acquireConnectionTimeout: 30_000,
   } as Knex.Config);
+}
+
+let pgClientClass: typeof Knex.Client | undefined;
+/**
+ * knex's PostgreSQL client, numbering only the placeholders in code: its own turns every `?` into `$n`, also one in
+ * a string of the source's query (`note <> 'why?'`).
+ */
+function pgClient(): typeof Knex.Client {
+  if (pgClientClass) return pgClientClass;
+  const PgClient = knexRequire("knex/lib/dialects/postgres/index.js") as typeof Knex.Client;
+  pgClientClass = class PgClientReadingQuotes extends PgClient {
+    override positionBindings(sql: string): string {
+      return pgPositionBindings(sql);
+    }
+  };
+  return pgClientClass;
 }
 
 let pgTypeParsers: PgTypes | undefined;

@@ -1,18 +1,27 @@
 // Reads a SELECT in pages ordered by its key column (a keyset walk): memory holds one page, whatever the table's size.
 import type { Knex } from "knex";
 import type { SqlConfig } from "./sql-config.js";
+import { sqlForKnex } from "./sql-text.js";
 
 export interface BaseQuery {
   sql: string;
   bindings: Record<string, unknown>;
 }
 
-/** The rows to read as one SELECT: the configured query, or one built from table, columns and where. */
+/**
+ * The rows to read as one SELECT: the configured query, or one built from table, columns and where. The source's
+ * own text is escaped for knex (sql-text.ts) and ends in a line break, so that a `--` comment at its end stops
+ * before the SQL the connector wraps around it.
+ */
 export function baseQuery(config: SqlConfig): BaseQuery {
-  if (config.query) return { sql: config.query.replace(/[\s;]+$/, ""), bindings: { ...config.params } };
+  if (config.query) {
+    const sql = sqlForKnex(config.query.replace(/[\s;]+$/, ""), config.client, new Set(Object.keys(config.params)));
+    return { sql: `${sql}\n`, bindings: { ...config.params } };
+  }
   const bindings: Record<string, unknown> = { __table: config.table };
   const columns = config.columns ? config.columns.map((column, i) => ((bindings[`__c${i}`] = column), `:__c${i}:`)).join(", ") : "*";
-  return { sql: `select ${columns} from :__table:${config.where ? ` where ${config.where}` : ""}`, bindings };
+  const where = config.where ? ` where ${sqlForKnex(config.where, config.client, new Set())}\n` : "";
+  return { sql: `select ${columns} from :__table:${where}`, bindings };
 }
 
 export type PagedRow = { kind: "row"; row: Record<string, unknown>; key: unknown } | { kind: "duplicate-key"; row: Record<string, unknown>; key: unknown };
