@@ -129,10 +129,10 @@ function strictDecoder(encoding: StrictEncoding): ChunkDecoder {
   };
 }
 
-type StrictEncoding = "utf-8" | "utf-16le" | "utf-16be";
+export type StrictEncoding = "utf-8" | "utf-16le" | "utf-16be";
 
 /** How many leading bytes end on a character boundary; the rest may be a character the next chunk completes. */
-function completeLength(bytes: Buffer, encoding: StrictEncoding): number {
+export function completeLength(bytes: Buffer, encoding: StrictEncoding): number {
   if (encoding === "utf-8") {
     // Find the last lead byte within a character's reach of the end and see whether its character is whole.
     for (let back = 1; back <= Math.min(4, bytes.length); back++) {

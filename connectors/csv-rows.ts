@@ -201,7 +201,7 @@ function countBreaks(text: string): number {
 }
 
 /** Counts lines across chunks, where a "\r\n" may be split between two of them. */
-class LineCounter {
+export class LineCounter {
   lines = 1;
   private endedWithCR = false;
 

@@ -1,12 +1,12 @@
 // The CSV connector: streams a delimited text file (Excel, Outlook, Google, CRM exports) as source records.
-import type { ReadStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { SyncError } from "../src/errors.js";
-import { silentLogger } from "../src/logger.js";
-import { CSV_ENCODINGS, CsvDecodeError, decodeBytes } from "./csv-decode.js";
+import { silentLogger, type Logger } from "../src/logger.js";
+import { CSV_ENCODINGS, CsvDecodeError, decodeBytes, type CsvEncoding } from "./csv-decode.js";
+import { inspectEncoding, type EncodingVerdict } from "./csv-encoding.js";
 import { columnNames } from "./csv-header.js";
 import { CsvHeaderError, CsvRowReader, MAX_RECORD_CHARS, type CsvDialect, type CsvRow, type RowProblem } from "./csv-rows.js";
 import { putField } from "./fields.js";
@@ -22,7 +22,7 @@ const ENCODING_ALIASES: Readonly<Record<string, string>> = {
 
 const encoding = z.preprocess(
   (value) => (typeof value === "string" ? (ENCODING_ALIASES[value.toLowerCase()] ?? value.toLowerCase()) : value),
-  z.enum(CSV_ENCODINGS, { message: `use one of ${CSV_ENCODINGS.join(", ")}` }),
+  z.enum(["auto", ...CSV_ENCODINGS], { message: `use one of auto, ${CSV_ENCODINGS.join(", ")}` }),
 );
 
 const delimiter = z.preprocess(
@@ -36,7 +36,8 @@ export const csvConfigSchema = z
     /** The file, relative to the configuration file's directory. */
     path: z.string({ message: "give the path of the CSV file" }).trim().min(1, { message: "give the path of the CSV file" }),
     delimiter: delimiter.default("auto"),
-    encoding: encoding.default("utf-8"),
+    /** "auto": a byte-order mark, else UTF-8 when every byte is valid UTF-8, else windows-1252 (with a warning). */
+    encoding: encoding.default("auto"),
     quote: z
       .string()
       .length(1, { message: "the quote must be exactly one character" })
@@ -57,13 +58,25 @@ export const csvConnector = defineConnector<CsvConfig>({
   open: (config, ctx) => Promise.resolve(statelessHandle(ctx, { check: (c) => checkCsv(config, c), read: (c) => readCsv(config, c) })),
 });
 
-/** Opens the file and reads just enough to return the header's column names. */
+/**
+ * Reads the whole file's bytes once (a chunk at a time) and throws where they are not valid in the encoding
+ * the read would use, naming the line; then returns the header's column names.
+ */
 async function checkCsv(config: CsvConfig, ctx: ConnectorContext): Promise<CheckResult> {
-  // Leaving the loop closes the file: nothing past the header is read.
-  for await (const row of csvRows(config, ctx)) {
-    if (!isBlank(row)) return { columns: headerOf(row, config).names };
+  const name = config.path;
+  const handle = await openSource(path.resolve(ctx.baseDir, name), name);
+  try {
+    const verdict = await inspect(handle, name, config.encoding, ctx.signal);
+    if (verdict.invalid) throw badBytes(name, verdict.invalid.line, verdict.invalid.reason, "");
+    const warnings = verdict.fallbackLine === undefined ? [] : [notUtf8(name, verdict.fallbackLine)];
+    // Leaving the loop ends the read: nothing past the header is parsed.
+    for await (const row of csvRows(handle, verdict.encoding, config, ctx)) {
+      if (!isBlank(row)) return { columns: headerOf(row, config).names, ...(warnings.length > 0 ? { warnings } : {}) };
+    }
+    throw emptyFile(name);
+  } finally {
+    await handle.close();
   }
-  throw emptyFile(config.path);
 }
 
 async function* readCsv(config: CsvConfig, ctx: ConnectorContext): AsyncGenerator<SourceItem> {
@@ -73,8 +86,27 @@ async function* readCsv(config: CsvConfig, ctx: ConnectorContext): AsyncGenerato
     onBomOverride: (found) =>
       logger.warn(`${config.path}: the file starts with a ${found} byte-order mark; read as ${found}, not ${config.encoding}`),
   };
+  const name = config.path;
+  const handle = await openSource(path.resolve(ctx.baseDir, name), name);
+  try {
+    yield* itemsOf(handle, config, ctx, logger, hooks);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file's records; with encoding auto, after a pass over its bytes that decides how to decode them. */
+async function* itemsOf(handle: FileHandle, config: CsvConfig, ctx: ConnectorContext, logger: Logger, hooks: RowHooks): AsyncGenerator<SourceItem> {
+  // An explicit encoding needs no pass of its own: a bad byte stops the read at its line (the rows before are read).
+  const verdict: EncodingVerdict =
+    config.encoding === "auto" ? await inspect(handle, config.path, "auto", ctx.signal) : { encoding: config.encoding };
+  if (verdict.fallbackLine !== undefined) {
+    const message = notUtf8(config.path, verdict.fallbackLine);
+    logger.warn(message);
+    yield { kind: "warning", ref: `line ${verdict.fallbackLine}`, message };
+  }
   let header: string[] | undefined;
-  for await (const row of csvRows(config, ctx, hooks)) {
+  for await (const row of csvRows(handle, verdict.encoding, config, ctx, hooks)) {
     if (header) {
       yield toItem(row, header, config.path);
       continue;
@@ -92,18 +124,16 @@ interface RowHooks {
   onBomOverride?: (found: string) => void;
 }
 
-/** Every row of the file, header first. Throws SOURCE_NOT_FOUND before reading, SOURCE_READ_FAILED during. */
-async function* csvRows(config: CsvConfig, ctx: ConnectorContext, hooks: RowHooks = {}): AsyncGenerator<CsvRow> {
+/** Every row of the opened file, header first, decoded as `encoding`. Throws SOURCE_READ_FAILED when reading fails. */
+async function* csvRows(handle: FileHandle, encoding: CsvEncoding, config: CsvConfig, ctx: ConnectorContext, hooks: RowHooks = {}): AsyncGenerator<CsvRow> {
   const name = config.path;
-  const handle = await openSource(path.resolve(ctx.baseDir, name), name);
-  const stream = handle.createReadStream({ highWaterMark: 64 * 1024 });
   const reader = new CsvRowReader({
     delimiter: config.delimiter,
     quote: config.quote,
     skipEmptyLines: config.skipEmptyLines,
     ...(hooks.onDialect ? { onDialect: hooks.onDialect } : {}),
   });
-  const text = decodeBytes(stream, { encoding: config.encoding, ...(hooks.onBomOverride ? { onBomOverride: hooks.onBomOverride } : {}) });
+  const text = decodeBytes(fileBytes(handle, name), { encoding, ...(hooks.onBomOverride ? { onBomOverride: hooks.onBomOverride } : {}) });
   try {
     for await (const row of reader.read(text)) {
       if (ctx.signal?.aborted) {
@@ -113,18 +143,34 @@ async function* csvRows(config: CsvConfig, ctx: ConnectorContext, hooks: RowHook
     }
   } catch (err) {
     throw readFailed(err, name, reader.lineReached);
-  } finally {
-    await closeStream(stream);
   }
 }
 
-/** Destroys the stream and waits until its file is closed, so check() leaves no descriptor behind. */
-async function closeStream(stream: ReadStream): Promise<void> {
-  if (stream.closed) return;
-  await new Promise<void>((resolve) => {
-    stream.once("close", () => resolve());
-    stream.destroy();
-  });
+/** The pass over the bytes that tells how to decode them; an I/O error in it is a failed read like any other. */
+async function inspect(handle: FileHandle, name: string, setting: CsvConfig["encoding"], signal: AbortSignal | undefined): Promise<EncodingVerdict> {
+  try {
+    return await inspectEncoding(() => fileBytes(handle, name, signal), setting);
+  } catch (err) {
+    if (err instanceof SyncError) throw err;
+    throw new SyncError("SOURCE_READ_FAILED", `${name}: reading failed: ${err instanceof Error ? err.message : String(err)}`, { file: name, cause: err });
+  }
+}
+
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The file's bytes from its start, a chunk at a time, by position: passes over one open file never disturb each
+ * other, and the file checked is the file read even if it is replaced meanwhile. Stops when the run is cancelled.
+ */
+async function* fileBytes(handle: FileHandle, name: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  for (let position = 0; ; ) {
+    if (signal?.aborted) throw new SyncError("SOURCE_READ_FAILED", `${name}: reading was cancelled`, { file: name });
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
 }
 
 async function openSource(fullPath: string, name: string): Promise<FileHandle> {
@@ -134,13 +180,14 @@ async function openSource(fullPath: string, name: string): Promise<FileHandle> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "not found" : code === "EACCES" || code === "EPERM" ? "not readable (permission denied)" : `not readable (${code ?? String(err)})`;
-    throw new SyncError("SOURCE_NOT_FOUND", `CSV file ${name} ${why} (looked at ${fullPath})`, { file: name, cause: err });
+    throw new SyncError("SOURCE_NOT_FOUND", `CSV file ${name} ${why} (looked at ${fullPath})`, { file: name, cause: err, hint: NOT_FOUND_HINT });
   }
   const stats = await handle.stat();
   if (!stats.isFile()) {
     await handle.close();
     throw new SyncError("SOURCE_NOT_FOUND", `CSV file ${name} is not a file but a ${stats.isDirectory() ? "directory" : "special file"} (${fullPath})`, {
       file: name,
+      hint: NOT_FOUND_HINT,
     });
   }
   return handle;
@@ -206,6 +253,23 @@ function describeProblem(problem: RowProblem, header: readonly string[]): string
   }
 }
 
+const NOT_FOUND_HINT =
+  "Check path in the job's source config (a relative path is resolved against the configuration file's directory) and that the file is readable by this user. Nothing was read, so nothing was deleted.";
+
+const ENCODING_HINT =
+  'Set encoding in the source config to the file\'s real encoding (Excel\'s "CSV" is windows-1252 on Western Windows), or to auto, ' +
+  "which reads a file that is not UTF-8 as windows-1252; see docs/csv.md. No deletions were made.";
+
+/** Bytes not valid in a strict encoding, at a line. */
+function badBytes(name: string, line: number, reason: string, after: string, cause?: unknown): SyncError {
+  return new SyncError("SOURCE_READ_FAILED", `${name}:${line}: ${reason}${after}`, { file: name, line, hint: ENCODING_HINT, ...(cause ? { cause } : {}) });
+}
+
+/** The warning of encoding auto for a file that is not UTF-8. */
+function notUtf8(name: string, line: number): string {
+  return `file ${name} is not UTF-8 (first invalid byte at line ${line}); read as windows-1252 (set encoding in the source config to name the file's encoding and silence this)`;
+}
+
 function emptyFile(name: string): SyncError {
   return new SyncError("SOURCE_CSV_PARSE", `${name}: the file is empty: a CSV source needs a header row naming the columns`, { file: name });
 }
@@ -218,12 +282,7 @@ function readFailed(err: unknown, name: string, lineReached: number): SyncError 
   }
   if (err instanceof CsvDecodeError) {
     // decodeBytes handed on the text before the bad bytes, so the line reached is the bad bytes' line.
-    return new SyncError("SOURCE_READ_FAILED", `${name}:${lineReached}: ${err.message}; reading stopped there`, {
-      file: name,
-      line: lineReached,
-      cause: err,
-      hint: 'Set encoding in the source config to the file\'s real encoding (Excel\'s "CSV" is windows-1252 on Western Windows; see docs/csv.md). No deletions were made.',
-    });
+    return badBytes(name, lineReached, err.message, "; reading stopped there", err);
   }
   const message = err instanceof Error ? err.message : String(err);
   return new SyncError("SOURCE_READ_FAILED", `${name}: reading failed after line ${lineReached}: ${message}`, { file: name, line: lineReached, cause: err });

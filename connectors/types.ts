@@ -41,7 +41,18 @@ export interface SourceWatermark {
   value: string;
 }
 
-export type SourceItem = SourceRecord | SourceProblem | SourcePresent | SourceWatermark;
+/**
+ * Something about the source as a whole that the read worked around (a CSV file that is not UTF-8, read as
+ * windows-1252): a warning row in the run's report, with no contact. The read goes on.
+ */
+export interface SourceWarning {
+  kind: "warning";
+  /** Where in the source it shows ("line 12"). */
+  ref: string;
+  message: string;
+}
+
+export type SourceItem = SourceRecord | SourceProblem | SourcePresent | SourceWatermark | SourceWarning;
 
 /** Where an item is in its source ("line 17", "id 1042"); a watermark is nowhere. */
 export function refOf(item: SourceItem): string | undefined {
@@ -84,6 +95,8 @@ export interface CheckResult {
    * since unchanged records are only read as keys) and what identifies its rows (query, table...) for the watermark.
    */
   incremental?: { keyColumn: string; identity: string };
+  /** What the check found worth saying that is not an error (a CSV file read as windows-1252), one sentence each. */
+  warnings?: string[];
 }
 
 /**

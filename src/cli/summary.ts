@@ -21,6 +21,7 @@ export function renderSummary(summary: RunSummary, context: { appName: string; p
   }
   if (summary.fullReason) lines.push(`  full run: ${summary.fullReason}`);
   if (summary.error) lines.push(`  error: ${summary.error}`);
+  if (summary.error && summary.hint) lines.push(`  hint: ${summary.hint}`);
   if (summary.recordError) lines.push(`  not on record: the store did not take the run's end (${summary.recordError}); the next run of the job marks it`);
   if (context.reportHint) lines.push(`  report: ${context.reportHint}`);
   return `${lines.join("\n")}\n`;

@@ -57,6 +57,8 @@ export class JobRun {
   /** Ids with state that this run saw: the rest of the state vanished from the source. */
   seenInState = 0;
   readFailure: string | null = null;
+  /** What to do about the read's failure (its error's hint), for the summary. */
+  readFailureHint: string | null = null;
   /** Whether the read's failure may pass by itself (the API was busy), so that the daemon retries the run. */
   readFailureTransient = false;
   /** Batches in a row that failed on network trouble after every retry. */

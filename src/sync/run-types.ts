@@ -57,4 +57,6 @@ export interface RunSummary {
   recordError: string | null;
   /** True when the failure may pass by itself (the PBX, the source or the store unreachable): worth a retry. */
   transient: boolean;
+  /** What to do about `error` (its SyncError's hint), for the human summary. */
+  hint?: string;
 }

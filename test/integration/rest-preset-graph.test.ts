@@ -189,12 +189,12 @@ describe("the Microsoft 365 (Graph) preset", () => {
       expect(ids()).toEqual(before);
     });
 
-    // A read that breaks off ends the run "aborted": the deletion guard sees the contacts not read yet as
+    // A read that breaks off ends the run "failed" (exit 1): the deletion guard sees the contacts not read yet as
     // vanished and deletes none of them. The run's error carries the message; its code is in the log.
     it("fails on a 500 that persists, naming SOURCE_REST, and deletes nothing", async () => {
       tenant.faults.add({ kind: "error", status: 500 }, PAGE_2, Infinity);
       const { summary, output, logs } = await env.sync();
-      expect(summary.status).toBe("aborted");
+      expect(summary.status).toBe("failed");
       expect(summary.error).toMatch(/^source read failed after 100 records: .*HTTP 500: .*UnknownError.*nothing deleted/s);
       expect(output).toMatch(/HTTP 500/);
       expect(readFailure(logs)).toMatchObject({ code: "SOURCE_REST", status: 500, message: expect.stringMatching(/page 2: .*HTTP 500/) as string });
@@ -206,7 +206,7 @@ describe("the Microsoft 365 (Graph) preset", () => {
     it("fails on a page slower than timeoutMs and deletes nothing", async () => {
       tenant.faults.add({ kind: "slow", delayMs: TIMEOUT_MS * 3 }, PAGE_2, Infinity);
       const { summary, logs } = await env.sync();
-      expect(summary.status).toBe("aborted");
+      expect(summary.status).toBe("failed");
       expect(summary.error).toMatch(/^source read failed after 100 records: .*no complete answer within 1000 ms.*nothing deleted/s);
       expect(readFailure(logs)).toMatchObject({ code: "SOURCE_REST", message: expect.stringMatching(/page 2: .*no complete answer within 1000 ms/) as string });
       expect(summary.counts.deleted).toBe(0);
@@ -217,7 +217,7 @@ describe("the Microsoft 365 (Graph) preset", () => {
     it("fails on a page that is not JSON, without retrying it, and deletes nothing", async () => {
       tenant.faults.add({ kind: "brokenJson" }, PAGE_2);
       const { summary, logs } = await env.sync();
-      expect(summary.status).toBe("aborted");
+      expect(summary.status).toBe("failed");
       expect(summary.error).toMatch(/^source read failed after 100 records: .*the answer \(HTTP 200\) is not JSON.*nothing deleted/s);
       expect(readFailure(logs)).toMatchObject({ code: "SOURCE_REST", message: expect.stringMatching(/page 2: .*is not JSON/) as string });
       expect(summary.counts.deleted).toBe(0);

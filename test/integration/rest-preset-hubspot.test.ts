@@ -144,7 +144,7 @@ describe("mappings/hubspot.yaml against a fake HubSpot", () => {
       seen.push(run.output, run.logs, run.summary.error ?? "");
       expect(api.faults.served.length).toBeGreaterThan(0);
       // A read that stops half-way leaves every unread contact looking vanished: the deletion guard holds them all.
-      expect(run.summary.status).toBe("aborted");
+      expect(run.summary.status).toBe("failed");
       expect(run.summary.error).toMatch(/^source read failed after \d+ records: .*; deletions aborted, nothing deleted: the source was not read to the end/);
       expect(run.summary.counts.deleted).toBe(0);
       for (const id of pendingDeletions) expect(job.contacts().has(id), `contact ${id}`).toBe(true);

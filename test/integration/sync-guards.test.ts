@@ -1,6 +1,6 @@
 // The guards that stop the deletion phase: each trips, names its numbers, deletes nothing, and lets upserts through.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HEADER, MAPPING, row, rows, syncEnv, type SyncEnv } from "../helpers/sync-env.js";
+import { HEADER, MAPPING, rows, syncEnv, type SyncEnv } from "../helpers/sync-env.js";
 import { runCli } from "../helpers/cli.js";
 
 let env: SyncEnv;
@@ -36,22 +36,8 @@ describe("deletion guards", () => {
     expect(run.error).toMatch(/deletions aborted, nothing deleted/);
   });
 
-  it("aborts the deletions when the read is cut short, while the records read before are still pushed", async () => {
-    // Bytes that are not UTF-8 on line 12 stop the read there.
-    const lines = rows(20);
-    lines[0] = row(1, "Changed Before The Cut");
-    const text = `${[HEADER, ...lines].join("\n")}\n`;
-    const cut = text.indexOf("11,Name 11");
-    await env.writeSource(Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from([0xff, 0xfe, 0x41, 0x0a]), Buffer.from(text.slice(cut))]));
-    const before = env.emulator.requestLog.length;
-    const { summary } = await env.sync();
-    expect(summary.status).toBe("aborted");
-    expect(summary.error).toMatch(/source read failed after \d+ records/);
-    expect(summary.error).toMatch(/contacts only look vanished/);
-    expect(deletesSince(before)).toBe(0);
-    expect(env.emulator.phonebook.count()).toBe(20);
-    expect(env.emulator.phonebook.find("CRM", "1")?.company).toBe("Changed Before The Cut");
-  });
+  // A read cut short part-way (a CSV byte the encoding refuses is caught by the check before the run now) is
+  // proven with a REST source whose second page fails: test/e2e/sync-read-failure.test.ts.
 
   it("keeps the contact of a broken row whose id can still be read, and deletes the one that vanished", async () => {
     const lines = rows(20).filter((_, i) => i !== 4);

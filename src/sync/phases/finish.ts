@@ -16,6 +16,8 @@ export interface Verdict {
   error: string | null;
   /** The failure may pass by itself: worth a retry by the daemon. */
   transient: boolean;
+  /** What to do about the failure (its error's hint). */
+  hint?: string;
 }
 
 /** Failures that say nothing about the configuration: the PBX, the source or the store did not answer. */
@@ -30,21 +32,25 @@ export function isTransient(err: unknown): boolean {
 /** A run that could not start or broke on the way: failed, with the error's code and message. */
 export function failureVerdict(err: unknown): Verdict {
   const error = toSyncError(err);
-  return { status: "failed", error: `${error.code}: ${error.message}`, transient: isTransient(error) };
+  return { status: "failed", error: `${error.code}: ${error.message}`, transient: isTransient(error), hint: error.hint };
 }
 
-/** The verdict of a run that went through its phases: a stop beats an interruption, which beats a guard. */
+/** The verdict of a run that went through its phases: a stop beats an interruption, which beats a failed read, which beats a guard. */
 export function verdictOf(run: JobRun, deletion: DeletionPlan): Verdict {
-  if (run.stopped) return { status: "failed", error: `stopped: ${run.stopped.code}: ${run.stopped.message}`, transient: isTransient(run.stopped) };
+  if (run.stopped) return { status: "failed", error: `stopped: ${run.stopped.code}: ${run.stopped.message}`, transient: isTransient(run.stopped), hint: run.stopped.hint };
   const cause = stopCauseOf(run.options.signal);
   if (cause) {
     const notSent = run.notSent > 0 ? ` (${run.notSent.toLocaleString("en-US")} more left for the next run)` : "";
     const pushed = `${run.pushed.toLocaleString("en-US")} contacts pushed before${notSent}`;
     return { status: cause.status, error: `${cause.reason}: the source was read in part (${run.counts.read.toLocaleString("en-US")} records), ${pushed}; no deletions`, transient: false };
   }
-  const readTransient = run.readFailure !== null && run.readFailureTransient;
-  if (deletion.guard !== null) return { status: "aborted", error: run.readFailure ? `${run.readFailure}; ${deletion.guard}` : deletion.guard, transient: readTransient };
-  if (run.readFailure !== null) return { status: "failed", error: run.readFailure, transient: readTransient };
+  // A failed read fails the run, whether or not it also held deletions back (its guard's words say nothing was
+  // deleted): one status and one exit code for it, and the daemon retries a failed run when the cause may pass.
+  if (run.readFailure !== null) {
+    const error = deletion.guard !== null ? `${run.readFailure}; ${deletion.guard}` : run.readFailure;
+    return { status: "failed", error, transient: run.readFailureTransient, ...(run.readFailureHint !== null ? { hint: run.readFailureHint } : {}) };
+  }
+  if (deletion.guard !== null) return { status: "aborted", error: deletion.guard, transient: false };
   return { status: statusOf(run.counts, null), error: null, transient: false };
 }
 
@@ -87,6 +93,7 @@ export async function finishPhase(run: JobRun, verdict: Verdict): Promise<RunSum
     fullReason: run.full ? (run.options.fullReason ?? "--full") : null,
     recordError,
     transient: final.transient,
+    ...(final.hint !== undefined ? { hint: final.hint } : {}),
   };
   const level = final.status === "failed" ? "error" : "info";
   run.logger[level]({ runId: run.runId, status: final.status, error: final.error, counts: run.counts, durationMs: summary.durationMs, recordError }, "run finished");

@@ -1,5 +1,5 @@
 // The read phase: the source streams records, a chunk at a time they are classified against the state and batched.
-import type { SourceItem, SourceProblem, SourceRecord } from "../../../connectors/types.js";
+import type { SourceItem, SourceProblem, SourceRecord, SourceWarning } from "../../../connectors/types.js";
 import { toSyncError } from "../../errors.js";
 import { BrokenRecordKeeper } from "../broken-records.js";
 import { classifyChunk, type Classified, type ClassifyContext } from "../classify.js";
@@ -63,6 +63,7 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
         await present.add(item);
       }
       else if (item.kind === "problem") await brokenRecord(run, keeper, item);
+      else if (item.kind === "warning") await sourceWarning(run, item);
       else {
         run.counts.read++;
         chunk.push(item);
@@ -99,6 +100,7 @@ function readFailed(run: JobRun, err: unknown, unclassified: number): void {
     return;
   }
   run.readFailureTransient = isTransient(error);
+  run.readFailureHint = error.hint;
   run.readFailure = `source read failed after ${run.counts.read} records: ${error.code}: ${error.message}`;
   run.logger.error({ err: error.toJSON() }, "source read failed");
 }
@@ -112,6 +114,12 @@ async function brokenRecord(run: JobRun, keeper: BrokenRecordKeeper, item: Sourc
   const externalId = known?.length === 1 ? (known[0] ?? null) : null;
   await run.writer?.add([{ ref: item.ref, appName: run.job.appName, externalId, outcome: "invalid", info }]);
   run.plan?.entry({ class: "invalid", ref: item.ref, externalId, name: "", info });
+}
+
+/** A note about the source as a whole (a CSV file read as windows-1252): a warning row of the report, with no contact. */
+async function sourceWarning(run: JobRun, item: SourceWarning): Promise<void> {
+  run.counts.warnings++;
+  await run.writer?.add([{ ref: item.ref, appName: run.job.appName, externalId: null, outcome: "warning", info: item.message }]);
 }
 
 /** A recorded dry run's row for a contact it would push: the outcome it plans, what it would send. */
