@@ -9,6 +9,7 @@ import { openStore, type RunRow, type StoreOptions } from "../../src/store/index
 import { CLI, ROOT } from "./cli.js";
 import { HEADER, MAPPING, rows } from "./sync-env.js";
 import { tempDir } from "./temp.js";
+import { waitFor } from "./wait.js";
 
 /** One pino line of the daemon: level (number), time, msg, and the fields of the line and its child logger. */
 export interface LogRecord {
@@ -162,15 +163,9 @@ export function logOf(msg: string | RegExp, fields: Record<string, unknown> = {}
     (typeof msg === "string" ? record.msg === msg : msg.test(record.msg)) && Object.entries(fields).every(([key, value]) => record[key] === value);
 }
 
-/** Polls `check` until it returns a value other than undefined; rejects with `what` (and the last value seen) after `timeoutMs`. */
-export async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+/** Polls `check` until it returns a value other than undefined; rejects naming `what` after `timeoutMs` (see waitFor). */
+export function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+  return waitFor(check, { timeoutMs, what, everyMs });
 }
 
 /** A job of a daemon set-up: its CSV (`rows` standard rows, see sync-env) and any option of the job's schema. */

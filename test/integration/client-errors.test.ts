@@ -18,8 +18,6 @@ const LOGIN_PAGE = `<!DOCTYPE html><html><head><title>Login</title></head><body>
 <form action="/login?next=/PBX/seri_endpoint.php%3Fservice%3Dphonebook_import_sync%26token%3D${TOKEN}">
 <p>Session expired for /PBX/seri_endpoint.php?service=phonebook_import_sync&token=${TOKEN}</p></form></body></html>`;
 
-const logLines: string[] = [];
-const logger: Logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
 let emulator: RunningEmulator;
 let refusedPort: number;
 const clients: PbxClient[] = [];
@@ -38,10 +36,24 @@ afterAll(async () => {
   await emulator.close();
 });
 
+/** A debug logger whose JSON lines one test reads: each test asserts only on the lines it produced itself. */
+function capturedLog(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: pino({ level: "debug" }, { write: (line: string) => void lines.push(line) }), lines };
+}
+
 function client(options: Partial<PbxClientOptions> = {}): PbxClient {
-  const created = new PbxClient({ url: emulator.url, token: TOKEN, logger, ...options });
+  const created = new PbxClient({ url: emulator.url, token: TOKEN, logger: capturedLog().logger, ...options });
   clients.push(created);
   return created;
+}
+
+/** Neither token appears in any of the texts. */
+function expectNoToken(texts: string[]): void {
+  for (const text of texts) {
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(WRONG_TOKEN);
+  }
 }
 
 /** Every text an error carries out of the client, where a token must never be. */
@@ -173,9 +185,10 @@ const cases: Case[] = [
 
 describe("PBX client failures", () => {
   for (const testCase of cases) {
-    it(`reports that ${testCase.name}`, async () => {
+    it(`reports that ${testCase.name}, with no token in the error or the log`, async () => {
       for (const fault of testCase.faults ?? []) emulator.faults.add(fault);
-      const pbx = client(testCase.options?.() ?? {});
+      const log = capturedLog();
+      const pbx = client({ logger: log.logger, ...testCase.options?.() });
       const thrown = await pbx.importSync(contacts).then(
         () => undefined,
         (err: unknown) => err,
@@ -185,10 +198,13 @@ describe("PBX client failures", () => {
       expect(error.code).toBe(testCase.code);
       expect(isRetryable(error)).toBe(testCase.retryable);
       testCase.check?.(error);
-      for (const text of textsOf(error)) {
-        expect(text).not.toContain(TOKEN);
-        expect(text).not.toContain(WRONG_TOKEN);
-      }
+      expectNoToken(textsOf(error));
+      // The request, then its answer or its failure: both written by this very call.
+      const messages = log.lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).toHaveLength(2);
+      expect(messages[0]).toBe("pbx request");
+      expect(messages[1]).toMatch(/^pbx (answer|request failed)$/);
+      expectNoToken(log.lines);
     });
   }
 
@@ -207,14 +223,21 @@ describe("PBX client failures", () => {
     expect(result.contacts.map((contact) => contact.uc_external_id).sort()).toEqual(["c-1", "c-2"]);
   });
 
-  it("never writes the token into a log line, and logs each request's URL redacted", () => {
-    expect(logLines.length).toBeGreaterThan(cases.length);
-    for (const line of logLines) {
-      expect(line).not.toContain(TOKEN);
-      expect(line).not.toContain(WRONG_TOKEN);
-    }
-    const requests = logLines.map((line) => JSON.parse(line) as { msg: string; url?: string }).filter((line) => line.msg === "pbx request");
-    expect(requests.length).toBeGreaterThan(0);
+  it("never writes the token into a log line, and logs each request's URL redacted", async () => {
+    const log = capturedLog();
+    // Answers that quote the token, one that succeeds, and a wrong token: the token would show in each if anywhere.
+    emulator.faults.add({ service: "phonebook_import_sync", times: 1, outcomeError: `token ${TOKEN} is disabled` });
+    emulator.faults.add({ service: "phonebook_import_sync", times: 1, body: LOGIN_PAGE });
+    const pbx = client({ logger: log.logger });
+    await expect(pbx.importSync(contacts)).rejects.toMatchObject({ code: "PBX_AUTH_FAILED" });
+    await expect(pbx.importSync(contacts)).rejects.toMatchObject({ code: "PBX_HTML_RESPONSE" });
+    await pbx.importSync(contacts);
+    await expect(client({ logger: log.logger, token: WRONG_TOKEN }).importSync(contacts)).rejects.toMatchObject({ code: "PBX_AUTH_FAILED" });
+
+    expectNoToken(log.lines);
+    const records = log.lines.map((line) => JSON.parse(line) as { msg: string; url?: string });
+    const requests = records.filter((line) => line.msg === "pbx request");
+    expect(requests).toHaveLength(4);
     for (const line of requests) expect(line.url).toMatch(/service=phonebook_import_sync&token=\*\*\*/);
   });
 });

@@ -218,13 +218,14 @@ describe("connections", () => {
   });
 
   it("fails with PBX_NETWORK when the caller's signal cancels the request", async () => {
-    const server = await canned(() => undefined);
-    const pbx = client({ url: server.base });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // The server never answers: the caller cancels once the request has reached it.
+    const server = await canned(() => controller.abort());
+    const pbx = client({ url: server.base });
     const error = await failure(pbx.importSync([contact], { signal: controller.signal }));
     expect(error.code).toBe("PBX_NETWORK");
     expect(error.message).toMatch(/cancelled/);
+    expect(server.requests).toHaveLength(1);
   });
 });
 

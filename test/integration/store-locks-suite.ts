@@ -9,6 +9,7 @@ import { Collector } from "../helpers/collect.js";
 import { startLockRace } from "../helpers/lock-race.js";
 import type { StoreSuiteSetup } from "./store-suite.js";
 import { failure } from "../helpers/failure.js";
+import { signal, withDeadline } from "../helpers/wait.js";
 
 interface LockRow {
   job: string;
@@ -21,7 +22,6 @@ interface LockRow {
 }
 
 const HOST = os.hostname();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function lockRow(store: SqlStore, job: string): Promise<LockRow | undefined> {
   return (await store.knex("job_locks").where({ job }).first()) as LockRow | undefined;
@@ -33,6 +33,33 @@ function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: () 
   return {
     logger: createLogger({ destination: out, level: "debug" }),
     lines: () => out.text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string }),
+  };
+}
+
+/**
+ * The system clock, counting its reads: a lock reads its clock once as it is taken and once at the start of each
+ * heartbeat, and starts no heartbeat while one is still writing. So once the clock has been read twice after the
+ * lock was taken, the first heartbeat's write is done.
+ */
+function countingClock(): { now: () => Date; reads: () => number; readsReach: (count: number, what: string) => Promise<void> } {
+  let reads = 0;
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  return {
+    now: () => {
+      reads += 1;
+      for (const waiter of waiters.filter((entry) => entry.count <= reads)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+      return new Date();
+    },
+    reads: () => reads,
+    readsReach: (count, what) => {
+      if (reads >= count) return Promise.resolve();
+      const reached = signal();
+      waiters.push({ count, resolve: reached.resolve });
+      return withDeadline(reached.promise, { timeoutMs: 5_000, what: () => `${what} (the clock was read ${reads} of ${count} times)` });
+    },
   };
 }
 
@@ -96,6 +123,7 @@ export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
       const store = await open();
       const old = capturedLogger();
       const lostMessages: string[] = [];
+      const firstLost = signal();
       const longAgo = new Date(Date.now() - 120_000);
       const stale = await store.acquireJobLock("nightly", {
         pid: 4242,
@@ -103,7 +131,10 @@ export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
         now: () => longAgo,
         heartbeatMs: 30,
         logger: old.logger,
-        onLost: (message) => lostMessages.push(message),
+        onLost: (message) => {
+          lostMessages.push(message);
+          firstLost.resolve();
+        },
       });
 
       const fresh = capturedLogger();
@@ -113,7 +144,7 @@ export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
       expect(await lockRow(store, "nightly")).toMatchObject({ owner: lock.owner, pid: process.pid, host: HOST });
 
       // The old holder's next heartbeat finds the row taken and stops beating.
-      for (let waited = 0; lostMessages.length === 0 && waited < 5000; waited += 20) await sleep(20);
+      await withDeadline(firstLost.promise, { timeoutMs: 5_000, what: "the old holder's onLost" });
       expect(lostMessages).toEqual([`lost the lock of job nightly: pid ${process.pid} on host ${HOST} took it over at ${(await lockRow(store, "nightly"))?.acquired_at} (heartbeats were late)`]);
       expect(old.lines().filter((line) => line.level === 50).map((line) => line.msg)).toEqual(lostMessages);
 
@@ -144,19 +175,25 @@ export function describeLockSuite(name: string, setup: StoreSuiteSetup): void {
     it("refreshes the heartbeat while the lock is held, and stops when it is released", async () => {
       const store = await open();
       const log = capturedLogger();
-      const lock = await store.acquireJobLock("nightly", { staleAfterMs: 2000, heartbeatMs: 40, logger: log.logger });
+      const clock = countingClock();
+      const lock = await store.acquireJobLock("nightly", { staleAfterMs: 2000, heartbeatMs: 40, logger: log.logger, now: clock.now });
       const first = (await lockRow(store, "nightly"))?.heartbeat_at ?? "";
-      let later = first;
-      for (let waited = 0; later === first && waited < 5000; waited += 20) {
-        await sleep(20);
-        later = (await lockRow(store, "nightly"))?.heartbeat_at ?? "";
-      }
+      await clock.readsReach(clock.reads() + 2, "two heartbeats of the lock");
+      const later = (await lockRow(store, "nightly"))?.heartbeat_at ?? "";
       expect(Date.parse(later)).toBeGreaterThan(Date.parse(first));
       expect((await lockRow(store, "nightly"))?.acquired_at).toBe(first);
       await lock.release();
-      await sleep(120);
+      const readsAtRelease = clock.reads();
       expect(await lockRow(store, "nightly")).toBeUndefined();
-      // A heartbeat still running would find no row and report the lock lost.
+
+      // A witness: a lock on another job beating at the same pace. Node fires timers of one duration in the order
+      // they were set, so by the witness's second heartbeat a heartbeat of the released lock still running would
+      // have come too, read the clock, found no row and reported the lock lost.
+      const witnessClock = countingClock();
+      const witness = await store.acquireJobLock("weekly", { staleAfterMs: 2000, heartbeatMs: 40, now: witnessClock.now });
+      await witnessClock.readsReach(witnessClock.reads() + 2, "two heartbeats of the witness lock");
+      await witness.release();
+      expect(clock.reads()).toBe(readsAtRelease);
       expect(log.lines()).toEqual([]);
     });
 

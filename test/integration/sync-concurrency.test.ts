@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { CLI, runCli } from "../helpers/cli.js";
+import { emulatorRequests } from "../helpers/emulator-requests.js";
 import { rows, syncEnv, type SyncEnv } from "../helpers/sync-env.js";
 
 let env: SyncEnv;
@@ -15,18 +16,15 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function waitFor(test: () => boolean): Promise<void> {
-  while (!test()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 describe("runs of one job", () => {
   it("let a second sync process exit 1 saying the job is already running, with pid, host and since", async () => {
     env.emulator.faults.add({ service: "phonebook_import_sync", delayMs: 3_000 });
     const from = env.emulator.requestLog.length;
+    const firstBatch = emulatorRequests(env.emulator, "phonebook_import_sync", { stage: "received" });
     const first = spawn(process.execPath, [CLI, "sync", "--config", env.configFile, "--plain", "--full"], { stdio: "ignore" });
     const exited = once(first, "exit");
-    // The first run holds the lock once its first batch is on its way.
-    await waitFor(() => env.emulator.faults.pending() === 0);
+    // The first run holds the lock once its first batch is on its way; the emulator sits on that batch for 3 s.
+    await firstBatch;
     const second = await runCli(["sync", "--config", env.configFile, "--plain"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`job "?crm"? is already running \\(pid ${first.pid} on host ${os.hostname()}, since \\d{4}-\\d\\d-\\d\\d`));
@@ -38,8 +36,9 @@ describe("runs of one job", () => {
 
   it("mark a run killed with SIGKILL as aborted when the next run starts, and take over its lock", async () => {
     env.emulator.faults.add({ service: "phonebook_import_sync", delayMs: 60_000 });
+    const firstBatch = emulatorRequests(env.emulator, "phonebook_import_sync", { stage: "received" });
     const killed = spawn(process.execPath, [CLI, "sync", "--config", env.configFile, "--plain", "--full"], { stdio: "ignore" });
-    await waitFor(() => env.emulator.faults.pending() === 0);
+    await firstBatch;
     const exited = once(killed, "exit");
     killed.kill("SIGKILL");
     await exited;

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
+import { emulatorRequests } from "../helpers/emulator-requests.js";
 import { row, syncEnv, type SyncEnv } from "../helpers/sync-env.js";
 
 const COUNT = 3_000;
@@ -25,15 +26,6 @@ function startSync(...extra: string[]): ChildProcess {
     stdio: ["ignore", "ignore", "ignore"],
     env: { ...process.env, LOG_LEVEL: "silent" },
   });
-}
-
-/** Resolves once the emulator has answered `count` requests of `service` since `from`. */
-async function waitForRequests(service: string, from: number, count: number): Promise<void> {
-  for (;;) {
-    const seen = env.emulator.requestLog.slice(from).filter((entry) => entry.service === service).length;
-    if (seen >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function kill(child: ChildProcess): Promise<void> {
@@ -59,9 +51,9 @@ beforeEach(async () => {
 describe("a sync killed with SIGKILL", () => {
   it("after some batches: the next run pushes the rest and the phonebook equals the source", async () => {
     await env.writeSource(source(COUNT));
-    const from = env.emulator.requestLog.length;
+    const twoBatches = emulatorRequests(env.emulator, "phonebook_import_sync", { stage: "answered", count: 2 });
     const child = startSync("--full");
-    await waitForRequests("phonebook_import_sync", from, 2);
+    await twoBatches;
     await kill(child);
     expect(env.emulator.phonebook.count()).toBeLessThan(COUNT);
 
@@ -76,12 +68,13 @@ describe("a sync killed with SIGKILL", () => {
     await env.writeSource(source(COUNT));
     await runCli(["sync", "--config", env.configFile, "--plain", "--full"]);
     await env.writeSource(source(COUNT, (i) => `Changed ${i}`));
-    const from = env.emulator.requestLog.length;
+    const firstBatch = emulatorRequests(env.emulator, "phonebook_import_sync", { stage: "answered" });
     const child = startSync();
-    await waitForRequests("phonebook_import_sync", from, 1);
+    await firstBatch;
+    // The next batch the emulator receives takes this fault and sits on it: the run is killed while it waits.
     env.emulator.faults.add({ service: "phonebook_import_sync", delayMs: 60_000 });
-    await waitForRequests("phonebook_import_sync", from, 2);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await emulatorRequests(env.emulator, "phonebook_import_sync", { stage: "received" });
+    expect(env.emulator.faults.pending()).toBe(0);
     await kill(child);
 
     const again = await runCli(["sync", "--config", env.configFile, "--plain"]);
@@ -94,9 +87,9 @@ describe("a sync killed with SIGKILL", () => {
     await runCli(["sync", "--config", env.configFile, "--plain", "--full"]);
     const keep = COUNT / 2;
     await env.writeSource(source(keep));
-    const from = env.emulator.requestLog.length;
+    const someDeletions = emulatorRequests(env.emulator, "delete_phonebook", { stage: "answered", count: 50 });
     const child = startSync("--allow-mass-delete");
-    await waitForRequests("delete_phonebook", from, 50);
+    await someDeletions;
     await kill(child);
     const left = env.emulator.phonebook.count();
     expect(left).toBeGreaterThan(keep);

@@ -96,6 +96,7 @@ describe("CSV connector: streaming", () => {
       count++;
       lastRef = refOf(item) ?? "";
       // The consumer is slower than the disk: it yields to the event loop all the time, and waits now and then.
+      // (The wait is the behaviour under test, a slow consumer, not a wait for something to happen.)
       if (count % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (count % 20_000 === 0) {
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -158,7 +159,7 @@ describe("CSV connector: streaming", () => {
       if (seen.length === 3) break;
     }
     expect(seen).toEqual(["line 2", "line 3", "line 4"]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Leaving the loop awaits the reader's return(), which waits for the file to close: nothing left to wait for.
     expect(openFileDescriptors()).toBe(before);
   });
 });
