@@ -1,10 +1,10 @@
-// The PBX emulator's HTTP server: seri_endpoint.php on loopback, faults applied before the services run.
+// The PBX emulator's HTTP server: seri_endpoint.php on loopback, faults applied in place of the services or to their answers.
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { redactUrl, registerSecret } from "../redact.js";
 import { handleAdmin } from "./admin.js";
-import { FaultPlan } from "./faults.js";
+import { answerInstead, breaksAnswer, send, sendBroken, XML_TYPE } from "./answers.js";
+import { describeFault, FaultPlan } from "./faults.js";
 import { BodyTooLarge, readForm, type PostedForm } from "./form.js";
 import { Phonebook } from "./phonebook.js";
 import { isService, runService, type ServiceAnswer } from "./services.js";
@@ -29,6 +29,10 @@ export interface RunningEmulator {
   readonly requests: number;
   /** The last requests, oldest first. */
   readonly requestLog: readonly RequestLogEntry[];
+  /** False while a goAway fault keeps the emulator away (connections refused). */
+  readonly listening: boolean;
+  /** Listens again on the same port after a goAway fault; does nothing while listening. */
+  reopen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,19 +74,25 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const service = url.searchParams.get("service") ?? "";
     const fault = faults.take(service);
     const body = await readBody(req, settings.postMaxBytes);
-    if (fault && (await applyFault(fault, req, res, () => closed))) {
-      record({ method, service, outcome: "fault", error: describeFault(fault) });
+    const described = fault ? describeFault(fault) : "";
+    const taken = fault ? { fault: described } : {};
+    if (fault && (await answerInstead(fault, req, res, { isClosed: () => closed, goAway }))) {
+      record({ method, service, outcome: "fault", error: described, ...taken });
       return;
     }
     const answer = answerFor(service, method, url.searchParams, body, fault);
+    const broken = fault !== undefined && breaksAnswer(fault);
+    const error = broken ? described : answer.error;
     record({
       method,
       service,
-      outcome: answer.error === undefined ? "ok" : "refused",
-      ...(answer.error === undefined ? {} : { error: answer.error }),
+      outcome: broken ? "fault" : answer.error === undefined ? "ok" : "refused",
+      ...(error === undefined ? {} : { error }),
       ...(answer.contacts === undefined ? {} : { contacts: answer.contacts }),
+      ...taken,
     });
-    send(res, 200, answer.xml, "text/xml; charset=UTF-8");
+    if (fault && broken) sendBroken(fault, req, res, answer.xml);
+    else send(res, 200, answer.xml, XML_TYPE);
   };
 
   const answerFor = (
@@ -105,9 +115,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
         contacts: body.fields.get("contacts") ?? [],
         contactFiles: body.files.filter((name) => name === "contacts").length,
         contactErrors: fault?.contactErrors ?? {},
+        omitContacts: new Set(fault?.omitContacts ?? []),
+        omitLast: fault?.omitLast ?? 0,
       },
       phonebook,
-      settings,
+      fault?.maxContactsPerRequest === undefined ? settings : { ...settings, maxContactsPerRequest: fault.maxContactsPerRequest },
     );
   };
 
@@ -122,11 +134,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(settings.port, settings.host, () => resolve());
-  });
+  await listenOn(server, settings.port, settings.host);
   const { port } = server.address() as AddressInfo;
+
+  // A goAway fault: the listening socket closes (connections refused) and comes back on the same port.
+  let away: Promise<void> | null = null;
+  let backTimer: NodeJS.Timeout | undefined;
+  const stopListening = async (): Promise<void> => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await stopped;
+  };
+  const reopen = async (): Promise<void> => {
+    clearTimeout(backTimer);
+    await away;
+    if (closed || server.listening) return;
+    await listenOn(server, port, settings.host);
+  };
+  const goAway = (backAfterMs: number | undefined): void => {
+    if (away || !server.listening) return;
+    away = stopListening().finally(() => {
+      away = null;
+    });
+    // A port taken meanwhile leaves the emulator away; reopen() then says why.
+    if (backAfterMs !== undefined) backTimer = setTimeout(() => void reopen().catch(() => undefined), backAfterMs);
+  };
   const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
 
   return {
@@ -145,12 +177,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     get requestLog() {
       return log;
     },
+    get listening() {
+      return server.listening;
+    },
+    reopen,
     async close() {
       if (closed) return;
       closed = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await stopped;
+      clearTimeout(backTimer);
+      await away;
+      await stopListening();
       phonebook.close();
     },
   };
@@ -166,46 +202,14 @@ async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Po
   }
 }
 
-/** Applies a fault's effects; true when it answered (or dropped) the request itself. */
-async function applyFault(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, isClosed: () => boolean): Promise<boolean> {
-  if (fault.delayMs) await sleep(fault.delayMs);
-  if (isClosed() || res.destroyed) return true;
-  if (fault.reset) {
-    req.socket.destroy();
-    return true;
-  }
-  if (fault.status !== undefined) {
-    send(res, fault.status, `<!DOCTYPE html><html><head><title>${fault.status}</title></head><body><h1>Error ${fault.status}</h1></body></html>`, "text/html");
-    return true;
-  }
-  if (fault.body !== undefined) {
-    send(res, 200, fault.body, /^\s*<!doctype html|^\s*<html/i.test(fault.body) ? "text/html; charset=UTF-8" : "text/xml; charset=UTF-8");
-    return true;
-  }
-  if (fault.malformedXml) {
-    send(res, 200, '<?xml version="1.0" encoding="UTF-8" ?>\n<result>\n\t<outcome>0</outcome>\n\t<processed>2</proc', "text/xml; charset=UTF-8");
-    return true;
-  }
-  if (fault.outcomeError !== undefined) {
-    send(res, 200, errorXml(fault.outcomeError), "text/xml; charset=UTF-8");
-    return true;
-  }
-  return false;
-}
-
-function describeFault(fault: Fault): string {
-  if (fault.reset) return "fault: connection reset";
-  if (fault.status !== undefined) return `fault: HTTP ${fault.status}`;
-  if (fault.body !== undefined) return "fault: fixed body";
-  if (fault.malformedXml) return "fault: malformed XML";
-  if (fault.outcomeError !== undefined) return `fault: ${fault.outcomeError}`;
-  return "fault: delay";
-}
-
-function send(res: http.ServerResponse, status: number, body: string, contentType: string): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  res.end(body);
+function listenOn(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

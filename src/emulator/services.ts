@@ -13,6 +13,10 @@ export interface ServiceRequest {
   /** File parts named contacts (PHP would not see them in $_POST). */
   contactFiles: number;
   contactErrors: Readonly<Record<string, string>>;
+  /** External ids a fault leaves out of verbose_output (they are stored all the same). */
+  omitContacts: ReadonlySet<string>;
+  /** How many of the request's last contacts a fault leaves out of verbose_output. */
+  omitLast: number;
 }
 
 export interface ServiceLimits {
@@ -110,8 +114,14 @@ function importSync(request: ServiceRequest, phonebook: Phonebook, limits: Servi
     ["warnings", counts.warnings],
     ["errors", counts.errors],
   ];
-  if (request.query.get("verbose_output") === "1") children.push(["contacts", list("contact", report)]);
+  if (request.query.get("verbose_output") === "1") children.push(["contacts", list("contact", shown(report, request))]);
   return { xml: okXml(children), contacts: parsed.length };
+}
+
+/** The verbose report less the contacts a fault leaves out of it. */
+function shown(report: XmlChild[][], request: ServiceRequest): XmlChild[][] {
+  const keep = report.length - request.omitLast;
+  return report.filter((item, index) => index < keep && !request.omitContacts.has(String(item[0]?.[1] ?? "")));
 }
 
 function entry(externalId: string, id: string, act: string, info: string): XmlChild[] {

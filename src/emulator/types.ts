@@ -52,28 +52,62 @@ export interface StoredContact {
 
 /**
  * Something to go wrong on the next matching request(s), for reliability tests. Effects combine in
- * this order: delay, then reset, status, body, malformed XML or outcome error; contactErrors apply to
- * an otherwise normal phonebook_import_sync.
+ * this order: delay, then go away, reset, status, body, malformed XML or outcome error (each answers in
+ * place of the service); otherwise the service runs, under maxContactsPerRequest, contactErrors and the
+ * omissions, and its answer may then be cut (truncatedXml, resetMidAnswer).
  */
 export interface Fault {
   /** The service it applies to; any service when absent. */
   service?: string;
   /** Default 1: how many requests it applies to. */
   times?: number;
+  /**
+   * Default 0: how many matching requests pass before it applies, counted from when it was queued, whatever
+   * happened to them. With batches sent one at a time, `after: 2` hits the third batch.
+   */
+  after?: number;
   /** Wait this long before answering (or before the other effects). */
   delayMs?: number;
+  /**
+   * The PBX goes away: the emulator stops listening and drops every open connection, this request's
+   * unanswered, so that new connections are refused (ECONNREFUSED), as a PBX that restarts or is switched off.
+   */
+  goAway?: boolean;
+  /** With goAway: listen again on the same port after this many milliseconds; without it, only reopen() does. */
+  backAfterMs?: number;
   /** Drop the connection without an answer, after reading the request. */
   reset?: boolean;
   /** Answer with this HTTP status and a web server's error page. */
   status?: number;
+  /** With status: a Retry-After header asking for this many seconds. */
+  retryAfter?: number;
   /** Answer HTTP 200 with exactly this body. */
   body?: string;
-  /** Answer HTTP 200 with XML cut off in the middle. */
+  /** Answer HTTP 200 with an answer that is whole but not well-formed XML (an unescaped `&`); the service does not run. */
   malformedXml?: boolean;
   /** Answer outcome=1 with this error text. */
   outcomeError?: string;
+  /**
+   * phonebook_import_sync: refuse a request with more contacts than this, with the outcome=1 text of the
+   * emulator's own limit (`too many contacts in one request`), as a PBX refuses a batch too large.
+   */
+  maxContactsPerRequest?: number;
   /** phonebook_import_sync: these external ids fail with act=error and this info text. */
   contactErrors?: Record<string, string>;
+  /** phonebook_import_sync: outcome=0 and the contacts stored, but these external ids are left out of verbose_output. */
+  omitContacts?: string[];
+  /** phonebook_import_sync: outcome=0 and the contacts stored, but the request's last k contacts are left out of verbose_output. */
+  omitLast?: number;
+  /**
+   * The service runs (a phonebook_import_sync stores its contacts), then its answer is cut in the middle and
+   * sent whole as HTTP 200 (Content-Length of the cut text), as from a PHP script killed while it printed.
+   */
+  truncatedXml?: boolean;
+  /**
+   * The service runs, then the headers and half of its answer are sent and the connection is dropped:
+   * a reset mid-answer, after the PBX applied the request.
+   */
+  resetMidAnswer?: boolean;
 }
 
 /** One request the emulator answered, for tests and the admin endpoint (never with the token). */
@@ -83,6 +117,9 @@ export interface RequestLogEntry {
   service: string;
   /** Contacts in a phonebook_import_sync body. */
   contacts?: number;
+  /** "fault": a fault answered in place of the service, or broke its answer. */
   outcome: "ok" | "refused" | "fault" | "not-found";
   error?: string;
+  /** The fault this request took, described (e.g. "fault: HTTP 503, Retry-After 1 s"), whatever the outcome. */
+  fault?: string;
 }
