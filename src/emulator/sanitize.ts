@@ -3,11 +3,15 @@
 /** Longest text the emulator stores in a field, like a VARCHAR(255) column. */
 export const MAX_FIELD_LENGTH = 255;
 
-/** "Strings formed exclusively by numeric characters, at most prefixed with the +": everything else goes. */
+/**
+ * "Strings formed exclusively by numeric characters, at most prefixed with the +": everything else goes. Once the
+ * other characters are gone, a "+" before the first digit is the prefix ("(+39) 0733..." keeps it); one after a
+ * digit is not. A "+" with no digit after it is no number at all.
+ */
 export function sanitizeNumber(raw: string): string {
-  const trimmed = raw.trim();
-  const digits = trimmed.replace(/\D+/g, "");
-  return trimmed.startsWith("+") && digits !== "" ? `+${digits}` : digits;
+  const digits = raw.replace(/\D+/g, "");
+  if (digits === "") return "";
+  return raw.lastIndexOf("+", raw.search(/\d/)) >= 0 ? `+${digits}` : digits;
 }
 
 /** A value of a JSON body as the text PHP would see: strings as they are, numbers printed, the rest empty. */

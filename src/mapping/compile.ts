@@ -14,7 +14,7 @@ import { compileColumns, compileSource, type Getter } from "./template.js";
 import type { Fields } from "./values.js";
 
 /** Bump when the same mapping file would map the same record differently, so stored hashes change. */
-const ENGINE_VERSION = "1";
+const ENGINE_VERSION = "2";
 const COUNTRY_CACHE_SIZE = 10_000;
 
 export interface CompileOptions {

@@ -80,8 +80,10 @@ export class PhoneParser {
     const cleaned = text.replace(DOUBLE_ZERO, "+");
     const phone = parsePhoneNumberFromString(cleaned, country);
     if (!phone || !isValidPhone(phone as PhoneNumber)) {
-      const digits = cleaned.replace(NON_DIGITS, "");
-      const kept = digits === "" ? "" : cleaned.trimStart().startsWith("+") ? `+${digits}` : digits;
+      const kept = keptDigits(cleaned);
+      // What is kept must read as itself again ("3000+0" keeps "30000", a valid number in Germany): the digits
+      // alone are parsed once more. They are digits with at most a leading +, so this recurses once at most.
+      if (kept !== "" && kept !== text) return this.parseUncached(kept, country);
       return { valid: false, short: false, e164: "", national: "", digits: "", kept, extension: "" };
     }
     const e164 = phone.number;
@@ -99,6 +101,14 @@ export class PhoneParser {
   get cached(): number {
     return this.cache.size;
   }
+}
+
+/** The digits of a number that does not parse, with a leading "+" if it had one ("00" before a digit counts as one). */
+function keptDigits(cleaned: string): string {
+  const digits = cleaned.replace(NON_DIGITS, "");
+  if (digits === "") return "";
+  if (cleaned.trimStart().startsWith("+")) return `+${digits}`;
+  return DOUBLE_ZERO.test(digits) ? `+${digits.slice(2)}` : digits;
 }
 
 /** The parsed number in the wanted format. */

@@ -21,8 +21,25 @@ export function toText(value: unknown): string {
   if (typeof value === "bigint" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return dateText(value);
   if (Buffer.isBuffer(value)) return value.toString("utf8").trim();
-  if (Array.isArray(value)) return value.map(toText).filter((part) => part !== "").join(", ");
-  return JSON.stringify(value);
+  if (Array.isArray(value)) return listText(value, 1);
+  return jsonText(value);
+}
+
+/** Lists nest in JSON from an API; past this depth the rest is shown as JSON (or not at all), never recursed into. */
+const MAX_LIST_DEPTH = 32;
+
+function listText(list: readonly unknown[], depth: number): string {
+  const parts = list.map((item) => (!Array.isArray(item) ? toText(item) : depth < MAX_LIST_DEPTH ? listText(item, depth + 1) : jsonText(item)));
+  return parts.filter((part) => part !== "").join(", ");
+}
+
+/** An object's JSON; one nested past the stack (10,000 levels, from a hostile API) reads as empty rather than throw. */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return "";
+  }
 }
 
 function dateText(date: Date): string {
