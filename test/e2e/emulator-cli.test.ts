@@ -12,7 +12,9 @@ afterAll(() => {
 
 describe("phonebook-sync emulator (a real process, spoken to with curl)", () => {
   it("serves phonebook_import_sync to a curl -F upload with the guide's XML answer, then stops on SIGTERM", async () => {
-    const { child, match } = await startCli(["emulator", "--port", "0", "--token", "t0k3n-cli"], /listening on (http:\/\/127\.0\.0\.1:(\d+)\S*)/);
+    const { child, match } = await startCli(["emulator", "--port", "0"], /listening on (http:\/\/127\.0\.0\.1:(\d+)\S*)/, {
+      env: { VOISPEED_TOKEN: "t0k3n-cli" },
+    });
     children.push(child);
     const port = match[2];
     const contacts = JSON.stringify([
