@@ -1,6 +1,6 @@
 // `phonebook-sync daemon`: runs the scheduled jobs until SIGTERM; SIGHUP reloads the configuration.
 import { Command, Option } from "commander";
-import { loadConfig } from "../config/index.js";
+import { LOG_LEVELS, loadConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../logger.js";
 import { Daemon } from "../scheduler/daemon.js";
 import { action, EXIT } from "./exit.js";
@@ -15,7 +15,7 @@ export function daemonCommand(): Command {
   return new Command("daemon")
     .description("Run every job on its schedule (cron, in its time zone) until stopped: the nightly sync.")
     .requiredOption("-c, --config <file>", "configuration file (YAML)")
-    .addOption(new Option("--log-level <level>", "log level (default: log.level of the configuration)").choices(["error", "warn", "info", "debug", "trace"]))
+    .addOption(new Option("--log-level <level>", "log level (default: log.level of the configuration)").choices(LOG_LEVELS))
     .addOption(new Option("--pretty", "human-readable log lines (default when stderr is a terminal)"))
     .addOption(new Option("--no-pretty", "JSON log lines (default when stderr is not a terminal)"))
     .addHelpText(

@@ -1,10 +1,11 @@
 // `phonebook-sync emulator`: runs the PBX emulator as a server until Ctrl-C or SIGTERM.
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { EMULATOR_DEFAULTS, startEmulator } from "../emulator/index.js";
+import { SyncError } from "../errors.js";
 import { action, EXIT } from "./exit.js";
 
-/** Used when neither --token nor VOISPEED_TOKEN is given; fine for loopback only, so it is documented, not printed. */
+/** Used when VOISPEED_TOKEN is not set; fine for loopback only, so it is documented, not printed. */
 export const DEFAULT_EMULATOR_TOKEN = "emulator-token";
 
 function wholeNumber(min: number, max: number) {
@@ -29,24 +30,28 @@ export function emulatorCommand(): Command {
     .description("Serve a PBX emulator: seri_endpoint.php with phonebook_import_sync and the phonebook services, for trying things out.")
     .option("-p, --port <port>", "TCP port (0 = any free port)", wholeNumber(0, 65_535), 8089)
     .option("--host <address>", "address to listen on (keep it on loopback: there is no TLS)", EMULATOR_DEFAULTS.host)
-    .option("-t, --token <token>", `token the requests must carry (default: $VOISPEED_TOKEN, else "${DEFAULT_EMULATOR_TOKEN}")`)
+    // Refused, not removed: whoever still types it learns why and what to do instead.
+    .addOption(new Option("-t, --token <token>", "refused: a token on the command line is visible to every user (ps); set VOISPEED_TOKEN").hideHelp())
     .option("--db <file>", "SQLite file that keeps the phonebook between runs (default: in memory)")
     .option("--max-contacts <n>", "most contacts in one phonebook_import_sync request", wholeNumber(1, 1_000_000), EMULATOR_DEFAULTS.maxContactsPerRequest)
     .option("--post-max-bytes <n>", "largest request body, like PHP's post_max_size", wholeNumber(1_024, 2 ** 31), EMULATOR_DEFAULTS.postMaxBytes)
     .addHelpText(
       "after",
       `
+The token every request must carry is $VOISPEED_TOKEN, else "${DEFAULT_EMULATOR_TOKEN}".
+
 Try it:
-  phonebook-sync emulator --port 8089 --token t
+  VOISPEED_TOKEN=demo-token phonebook-sync emulator --port 8089
   curl -F 'contacts=[{"name":"Gustavo","numoffice":"0733 123123","uc_app_name":"HBO","uc_external_id":"contact-1"}]' \\
-    'http://127.0.0.1:8089/PBX/seri_endpoint.php?service=phonebook_import_sync&token=t&verbose_output=1'
-  curl 'http://127.0.0.1:8089/__emulator/contacts?token=t'      (what is stored, as JSON)
+    'http://127.0.0.1:8089/PBX/seri_endpoint.php?service=phonebook_import_sync&token=demo-token&verbose_output=1'
+  curl 'http://127.0.0.1:8089/__emulator/contacts?token=demo-token'  (what is stored, as JSON)
 
 The rules it applies (skips, warnings, limits) are listed in docs/emulator.md.`,
     )
     .action(
       action(async (flags: EmulatorFlags) => {
-        const token = flags.token ?? process.env["VOISPEED_TOKEN"] ?? DEFAULT_EMULATOR_TOKEN;
+        if (flags.token !== undefined) throw tokenOnCommandLine();
+        const token = process.env["VOISPEED_TOKEN"] || DEFAULT_EMULATOR_TOKEN;
         const emulator = await startEmulator({
           port: flags.port,
           host: flags.host,
@@ -55,7 +60,7 @@ The rules it applies (skips, warnings, limits) are listed in docs/emulator.md.`,
           postMaxBytes: flags.postMaxBytes,
           ...(flags.db ? { dbFile: path.resolve(flags.db) } : {}),
         });
-        const tokenSource = flags.token ? "--token" : process.env["VOISPEED_TOKEN"] ? "$VOISPEED_TOKEN" : `the default "${DEFAULT_EMULATOR_TOKEN}"`;
+        const tokenSource = process.env["VOISPEED_TOKEN"] ? "$VOISPEED_TOKEN" : `the default "${DEFAULT_EMULATOR_TOKEN}"`;
         process.stdout.write(
           `PBX emulator listening on ${emulator.url}\n` +
             `  token: from ${tokenSource}; phonebook: ${flags.db ? path.resolve(flags.db) : "in memory"}; ` +
@@ -71,4 +76,12 @@ The rules it applies (skips, warnings, limits) are listed in docs/emulator.md.`,
         return EXIT.success;
       }),
     );
+}
+
+/** The process list is public: a token given as an argument is refused (without repeating it) before anything starts. */
+function tokenOnCommandLine(): SyncError {
+  return new SyncError("USAGE", "--token is refused: a token on the command line is visible to every user of this machine (ps, /proc)", {
+    field: "--token",
+    hint: "Set the environment variable instead: VOISPEED_TOKEN=... phonebook-sync emulator --port 8089",
+  });
 }

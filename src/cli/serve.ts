@@ -1,5 +1,6 @@
 // `phonebook-sync serve`: the report viewer on its own port, reading the store only; `--hash-password` makes a login.
 import { Command, InvalidArgumentError, Option } from "commander";
+import { LOG_LEVELS } from "../config/index.js";
 import { DEFAULT_SQLITE_FILE, type Store } from "../store/index.js";
 import { createLogger, silentLogger, type Logger } from "../logger.js";
 import { createViewerApp } from "../web/app.js";
@@ -95,7 +96,7 @@ export function serveCommand(): Command {
     .option("-p, --port <port>", "TCP port (0: any free port)", portNumber, SERVE_DEFAULTS.port)
     .option("--host <address>", "address to listen on; beyond loopback a login is required", SERVE_DEFAULTS.host)
     .option("--hash-password", "read a password (typed, or piped in) and print the hash for viewer.passwordHash; then exit")
-    .addOption(new Option("--log-level <level>", "log level of the log lines on stderr (failed logins, errors)").choices(["error", "warn", "info", "debug"]))
+    .addOption(new Option("--log-level <level>", "log level of the log lines on stderr (failed logins, errors)").choices(LOG_LEVELS))
     .addHelpText(
       "after",
       `

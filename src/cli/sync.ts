@@ -3,7 +3,7 @@ import { SyncError } from "../errors.js";
 import { noProgress } from "../sync/progress.js";
 import { jsonPlan, textPlan } from "./plan-output.js";
 import { Command, Option } from "commander";
-import { loadConfig } from "../config/index.js";
+import { LOG_LEVELS, loadConfig } from "../config/index.js";
 import { createLogger } from "../logger.js";
 import { displayPath } from "./display-path.js";
 import { action } from "./exit.js";
@@ -35,7 +35,7 @@ export function syncCommand(): Command {
     .option("--full", "push every contact, whatever the stored state says (after a PBX restore, say)")
     .option("--allow-mass-delete", "let this run delete more than maxDeleteRatio allows (never past a failed read)")
     .option("--plain", "plain progress lines instead of a progress bar")
-    .addOption(new Option("--log-level <level>", "log level of the JSON log on stderr").choices(["error", "warn", "info", "debug", "trace", "silent"]))
+    .addOption(new Option("--log-level <level>", "log level of the JSON log on stderr").choices(LOG_LEVELS))
     .addHelpText(
       "after",
       `

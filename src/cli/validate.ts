@@ -5,10 +5,11 @@ import { silentLogger } from "../logger.js";
 import { getConnector } from "../../connectors/index.js";
 import { compileMapping, loadMapping } from "../mapping/index.js";
 import { redactUrl } from "../redact.js";
-import { toSyncError } from "../errors.js";
+import { SyncError, toSyncError } from "../errors.js";
+import { resolveOptions } from "../pbx/options.js";
 import { openPbx } from "../sync/pbx-session.js";
 import { checkPbx } from "../sync/run-job.js";
-import type { AppConfig } from "../config/index.js";
+import type { AppConfig, JobConfig } from "../config/index.js";
 import { action, EXIT } from "./exit.js";
 import { prepareAll, selectJobs } from "./jobs.js";
 
@@ -32,7 +33,7 @@ Examples:
       action(async (flags: { config: string; job?: string[]; connect?: boolean }) => {
         const config = await loadConfig(flags.config);
         const jobs = selectJobs(config, flags.job);
-        await prepareAll(config, jobs, silentLogger);
+        await checkRunnable(config, jobs);
         const out = process.stdout;
         const sourceProblems: string[] = [];
         out.write(`${config.file}: configuration is valid\n`);
@@ -59,6 +60,35 @@ Examples:
         return EXIT.failed;
       }),
     );
+}
+
+/**
+ * What a run would refuse before any work, beyond the configuration's schema: the PBX client's options (its
+ * caFile, its URL) and every job's mapping. One CONFIG_INVALID error listing them all (exit 2).
+ */
+async function checkRunnable(config: AppConfig, jobs: readonly JobConfig[]): Promise<void> {
+  const problems: string[] = [];
+  try {
+    // The embedded emulator's URL is known only once it runs: any loopback URL checks the other options.
+    const url = config.pbx.url === "embedded" ? "http://127.0.0.1/" : config.pbx.url;
+    resolveOptions({ ...config.pbx, url, ...(config.pbx.caFile ? { caFile: config.pbx.caFile } : {}) });
+  } catch (err) {
+    const error = toSyncError(err);
+    problems.push(`${config.file}: pbx${error.field ? `.${error.field}` : ""}: ${error.message}${error.hint ? ` (${error.hint})` : ""}`);
+  }
+  try {
+    await prepareAll(config, jobs, silentLogger);
+  } catch (err) {
+    const error = toSyncError(err);
+    if (error.code !== "CONFIG_INVALID" || problems.length === 0) throw err;
+    problems.push(error.message);
+  }
+  if (problems.length === 0) return;
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  throw new SyncError("CONFIG_INVALID", `configuration ${config.file} has ${count}:\n  - ${problems.join("\n  - ")}`, {
+    file: config.file,
+    hint: "Fix the configuration or mapping named above.",
+  });
 }
 
 /** The run's own PBX check, once, with one try: null when the PBX answered, else what went wrong and the fix. */

@@ -6,7 +6,9 @@ import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import { getConnector } from "../../connectors/index.js";
 import { interpolateEnv } from "./interpolate.js";
+import { addIssues } from "./issues.js";
 import { withMappingSources } from "./mapping-source.js";
+import { checkSecretExposure } from "./secret-exposure.js";
 import { notificationSecrets, type NotificationsConfig } from "./notifications-schema.js";
 import { systemTimezone } from "./schedule.js";
 import { formatPath, parseYamlSource, type AddProblem, type LineOf } from "./yaml-source.js";
@@ -65,6 +67,8 @@ export interface AppConfig {
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
+  /** Where a warning about the file goes (a secret written literally in a file others can read); default stderr. */
+  warn?: (message: string) => void;
 }
 
 /** Reads and validates a configuration file; throws one CONFIG_INVALID error listing every problem. */
@@ -79,7 +83,10 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
       cause: err,
     });
   }
-  return parseConfig(text, absolute, options);
+  const config = parseConfig(text, absolute, options);
+  const exposure = await checkSecretExposure(absolute, text);
+  if (exposure) (options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`)))(exposure);
+  return config;
 }
 
 /**
@@ -111,10 +118,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   if (!parsed.success) {
     // A value left empty by a missing variable is already reported as such: one problem, not two.
     const unset = new Set(interpolated.problems.map((problem) => formatPath(problem.path)));
-    for (const issue of parsed.error.issues) {
-      const where = issue.path as (string | number)[];
-      if (!unset.has(formatPath(where))) add(where, issueMessage(issue), issueLine(issue, lineOf));
-    }
+    addIssues(parsed.error.issues, { schema: configSchema, add, lineOf, skip: unset });
     // The sources' own options are checked too, so that one pass lists every problem.
     const jobs = (interpolated.value as { jobs?: unknown }).jobs;
     if (Array.isArray(jobs)) jobs.forEach((job: unknown, index) => checkSource(job, ["jobs", index], add, lineOf));
@@ -122,7 +126,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   const raw = parsed.data;
   const baseDir = path.dirname(file);
-  const jobs = raw.jobs.map((job, index) => resolveJob(raw, job, index, baseDir, add));
+  const jobs = raw.jobs.map((job, index) => resolveJob(raw, job, index, baseDir, add, lineOf));
   checkUniqueness(raw, add);
   if (problems.length > 0) throw configError(file, problems);
 
@@ -153,26 +157,31 @@ function credentialsOf(notifications: NotificationsConfig | undefined): string[]
 
 
 /** Validates a job's source with its connector's schema; the parsed config, or undefined with the problems added. */
-function checkSource(job: unknown, where: Array<string | number>, add: AddProblem, lineOf?: LineOf): unknown {
+function checkSource(job: unknown, where: Array<string | number>, add: AddProblem, lineOf: LineOf): unknown {
   const source = (job as { source?: unknown } | null)?.source;
   const type = (source as { type?: unknown } | null)?.type;
   if (typeof type !== "string") return undefined;
   try {
-    const result = getConnector(type).configSchema.safeParse(source);
+    const schema = getConnector(type).configSchema;
+    const result = schema.safeParse(source);
     if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      const at = [...where, "source", ...(issue.path as (string | number)[])];
-      add(at, issueMessage(issue), lineOf ? issueLine({ ...issue, path: at } as z.core.$ZodIssue, lineOf) : undefined);
-    }
+    addIssues(result.error.issues, { schema, prefix: [...where, "source"], add, lineOf });
   } catch (err) {
     add([...where, "source", "type"], err instanceof Error ? err.message : String(err));
   }
   return undefined;
 }
 
-function resolveJob(raw: RawConfig, job: RawConfig["jobs"][number], index: number, baseDir: string, add: AddProblem): JobConfig {
+function resolveJob(
+  raw: RawConfig,
+  job: RawConfig["jobs"][number],
+  index: number,
+  baseDir: string,
+  add: AddProblem,
+  lineOf: LineOf,
+): JobConfig {
   const where = ["jobs", index];
-  const sourceConfig = checkSource(job, where, add) ?? job.source;
+  const sourceConfig = checkSource(job, where, add, lineOf) ?? job.source;
   const defaults = raw.defaults;
   return {
     name: job.name,

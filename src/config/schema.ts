@@ -32,6 +32,12 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 30_000,
 };
 
+/** A shorter PBX token is a placeholder or a typo, not the integration module's. */
+export const MIN_TOKEN_LENGTH = 8;
+
+/** The levels of `log.level`, and of every command's --log-level: one list, so the two cannot disagree. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
 const range = (name: string, min: number, max: number) =>
   z
     .number({ message: `${name} must be a number` })
@@ -47,11 +53,27 @@ const embeddedPbxSchema = z
   })
   .strict();
 
+/** The PBX client refuses these at the first request; the configuration says so before any work. Never quotes the token. */
+function checkToken(token: string, ctx: z.RefinementCtx): void {
+  if (token === "") return;
+  if (token.trim() !== token) {
+    ctx.addIssue({
+      code: "custom",
+      message: "the PBX token starts or ends with white space (a newline from a file or a copy and paste?): remove it",
+    });
+  } else if (token.length < MIN_TOKEN_LENGTH) {
+    ctx.addIssue({
+      code: "custom",
+      message: `the PBX token is too short: use the integration module's token (at least ${MIN_TOKEN_LENGTH} characters)`,
+    });
+  }
+}
+
 export const pbxSchema = z
   .object({
     /** The endpoint (https://HOST/PBX/seri_endpoint.php, or just https://HOST), or "embedded" for the built-in emulator. */
     url: z.string().min(1, { message: "pbx.url is required: the PBX address, or 'embedded'" }),
-    token: z.string().min(1, { message: "pbx.token is empty: set it to ${VOISPEED_TOKEN} and export that variable" }),
+    token: z.string().min(1, { message: "pbx.token is empty: set it to ${VOISPEED_TOKEN} and export that variable" }).superRefine(checkToken),
     timeoutMs: range("timeoutMs", 1_000, 600_000).default(DEFAULTS.pbxTimeoutMs),
     caFile: z.string().min(1).optional(),
     extInfoEncoding: z.enum(["array", "json-string"]).default(DEFAULTS.extInfoEncoding),
@@ -219,7 +241,7 @@ export const configSchema = z
     pbx: pbxSchema,
     store: storeSchema.default({ client: "sqlite", filename: DEFAULTS.sqliteFile }),
     log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(DEFAULTS.logLevel) })
+      .object({ level: z.enum(LOG_LEVELS).default(DEFAULTS.logLevel) })
       .strict()
       .default({ level: DEFAULTS.logLevel }),
     defaults: z.object(tuningShape).strict().default({}),

@@ -1,5 +1,6 @@
 // A configuration file's YAML with what its loaders share: the line of any path, and problems listed as file:line.
-import { LineCounter, isNode, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
+import { lineOfPath } from "../mapping/locate.js";
 
 export type LineOf = (p: readonly (string | number)[]) => number | undefined;
 export type AddProblem = (p: readonly (string | number)[], message: string, line?: number) => void;
@@ -17,13 +18,8 @@ export interface YamlSource {
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const lineOf: LineOf = (p) => {
-    for (let depth = p.length; depth >= 0; depth--) {
-      const node = doc.getIn(p.slice(0, depth), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
+  // A bad value's key, an unknown key's own line, a missing key's parent.
+  const lineOf: LineOf = (p) => lineOfPath(doc, lineCounter, p);
   const problems: string[] = [];
   const add: AddProblem = (p, message, line = lineOf(p)) =>
     problems.push(`${line === undefined ? file : `${file}:${line}`}: ${formatPath(p) || "(top)"}: ${message}`);

@@ -1,4 +1,4 @@
-// Finds the line of a YAML path (fields.name.transform[1]) in a mapping file, for error messages.
+// Finds the line of a YAML path (fields.name.transform[1]) in a mapping or configuration file, for error messages.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 
 export type YamlPath = readonly PropertyKey[];
@@ -26,33 +26,36 @@ export class YamlLocator {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false });
   }
 
-  /**
-   * The line of the deepest node on `path` that exists; with `key`, the line of that key inside the map
-   * at `path` (an unknown key). Falls back to line 1 when nothing on the path is in the file.
-   */
+  /** The line of `path` (with `key`, of that unknown key in the map at `path`), as lineOfPath finds it; else 1. */
   line(path: YamlPath, key?: string): number {
-    let node: unknown = this.doc.contents;
-    let offset = nodeStart(node) ?? 0;
-    const steps: PropertyKey[] = key === undefined ? [...path] : [...path, key];
-    for (const step of steps) {
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(step));
-        if (!pair) break;
-        // A key with no value (`name:`) has no value node: its key is the best place to point at.
-        offset = nodeStart(pair.value) ?? nodeStart(pair.key) ?? offset;
-        if (key !== undefined && step === key && steps[steps.length - 1] === step) offset = nodeStart(pair.key) ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof step === "number") {
-        const item = node.items[step];
-        if (item === undefined) break;
-        offset = nodeStart(item) ?? offset;
-        node = item;
-      } else {
-        break;
-      }
-    }
-    return this.lines.linePos(offset).line;
+    return lineOfPath(this.doc, this.lines, key === undefined ? path : [...path, key]) ?? 1;
   }
+}
+
+/**
+ * The line of the deepest key on `path` that is in the document: the key itself when it is there (a bad value,
+ * an unknown key), else its parent's key (a key left out), or the list item's first line. A map's key line, not
+ * its value's: a block value starts on the line after. undefined for an empty document.
+ */
+export function lineOfPath(doc: Document, lines: LineCounter, path: YamlPath): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = nodeStart(node);
+  for (const step of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(step));
+      if (!pair) break;
+      offset = nodeStart(pair.key) ?? nodeStart(pair.value) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof step === "number") {
+      const item: unknown = node.items[step];
+      if (item === undefined) break;
+      offset = nodeStart(item) ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : lines.linePos(offset).line;
 }
 
 function nodeStart(node: unknown): number | undefined {

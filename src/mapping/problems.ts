@@ -1,10 +1,9 @@
 // Problems found in a mapping file (schema, compile): zod issues made readable, located, thrown as one error.
 import type { z } from "zod";
 import { SyncError } from "../errors.js";
-import { NUMBER_FIELDS, TEXT_FIELDS } from "../pbx/contact.js";
 import { formatPath, YamlLocator, type YamlPath } from "./locate.js";
-import { TRANSFORM_NAMES } from "./schema.js";
-import { didYouMean } from "./suggest.js";
+import { mappingSchema, TRANSFORM_NAMES } from "./schema.js";
+import { didYouMean, meantKey, unknownKeyHint } from "./suggest.js";
 
 export interface MappingProblem {
   path: YamlPath;
@@ -14,16 +13,6 @@ export interface MappingProblem {
   line?: number;
   message: string;
 }
-
-/** Every key the format knows, for "did you mean" on an unknown one. */
-const KNOWN_KEYS = [
-  ...["version", "description", "appName", "externalId", "defaultCountry", "countryField", "numberFormat", "unparseable"],
-  ...["extensions", "maxDigits", "optionalColumns", "fields", "numbers", "spread", "into", "labelled", "pairs", "label"],
-  ...["value", "labels", "otherwise", "separator", "format", "extInfo", "caption", "skip", "when", "reason", "field"],
-  ...["equals", "in", "empty", "matches", "flags", "from", "template", "concat", "transform", "hash", "currency"],
-  ...["number", "date", "locale", "input", "decimal", "minimumFractionDigits", "maximumFractionDigits", "useGrouping"],
-  ...["pattern", "with", ...TEXT_FIELDS, ...NUMBER_FIELDS, ...TRANSFORM_NAMES],
-];
 
 /** What to write for a required key that is missing; other keys get a plain "required". */
 const REQUIRED: Readonly<Record<string, string>> = {
@@ -38,12 +27,15 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], prefix: 
   const out: MappingProblem[] = [];
   // A map with a misspelt key also fails its "which keys go together" check; the misspelling is the news.
   const withUnknownKeys = new Set(issues.filter((i) => i.code === "unrecognized_keys").map((i) => i.path.join("\u0000")));
+  const misspelt = misspeltKeys(issues, prefix);
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === "custom" && withUnknownKeys.has(issue.path.join("\u0000"))) continue;
     // A key left out fails its type or enum check with nothing as the input: say that it is required.
     const key = path[path.length - 1];
     if ((issue.code === "invalid_type" || issue.code === "invalid_value") && issue.input === undefined && typeof key === "string") {
+      // Unless it is there, misspelt: the unknown key's message says so, on its line.
+      if (misspelt.has(pathKey(path))) continue;
       out.push({ path, message: `required: ${REQUIRED[key] ?? "this key must be given"}` });
       continue;
     }
@@ -54,7 +46,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], prefix: 
           out.push(
             inTransforms
               ? { path, message: `unknown transform "${key}"${didYouMean(key, TRANSFORM_NAMES)}; known: ${TRANSFORM_NAMES.join(", ")}` }
-              : { path, key, message: `unknown key "${key}"${didYouMean(key, KNOWN_KEYS)}` },
+              : { path, key, message: `unknown key "${key}"${unknownKeyHint(key, path, mappingSchema)}` },
           );
         }
         break;
@@ -72,6 +64,24 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], prefix: 
     }
   }
   return out;
+}
+
+/** The paths of the keys that unknown keys were most likely meant to be: "externalID" for a missing externalId. */
+function misspeltKeys(issues: readonly z.core.$ZodIssue[], prefix: YamlPath): Set<string> {
+  const out = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    const path = [...prefix, ...issue.path];
+    for (const key of issue.keys) {
+      const meant = meantKey(key, path, mappingSchema);
+      if (meant !== undefined) out.add(pathKey([...path, meant]));
+    }
+  }
+  return out;
+}
+
+function pathKey(path: YamlPath): string {
+  return path.map(String).join("\u0000");
 }
 
 /**

@@ -27,8 +27,8 @@ function problemsOf(text: string, env: NodeJS.ProcessEnv = { VOISPEED_TOKEN: "cf
 
 describe("configuration loading", () => {
   it("fills every default and resolves paths against the config file's directory", () => {
-    const config = parseConfig(VALID, FILE, { env: { VOISPEED_TOKEN: "tok-123" } });
-    expect(config.pbx.token).toBe("tok-123");
+    const config = parseConfig(VALID, FILE, { env: { VOISPEED_TOKEN: "tok-1234567" } });
+    expect(config.pbx.token).toBe("tok-1234567");
     expect(config.pbx.timeoutMs).toBe(30_000);
     expect(config.pbx.extInfoEncoding).toBe("array");
     expect(config.store).toEqual({ client: "sqlite", filename: "/etc/phonebook-sync/data/phonebook-sync.sqlite" });
@@ -83,7 +83,7 @@ jobs:
       expect.arrayContaining([
         `- ${FILE}:3: pbx.url: unsupported protocol ftp:: use https:// (or http://)`,
         `- ${FILE}:5: pbx.timeoutMs: invalid timeoutMs: use 1000..600000`,
-        `- ${FILE}:6: pbx: unknown option colour`,
+        `- ${FILE}:6: pbx: unknown option colour (keys here: url, token, timeoutMs, caFile, extInfoEncoding, connections, embedded)`,
         `- ${FILE}:12: jobs[0].batchSize: invalid batchSize: use 1..5000`,
       ]),
     );

@@ -84,7 +84,7 @@ describe("a mapping the schema refuses", () => {
     expect(refusal(text).message.split("\n")).toEqual([
       `${MAPPING_FILE}:1: version: expected one of 1, got 2`,
       `${MAPPING_FILE}:3: defaultCountry: not an ISO 3166 alpha-2 country code libphonenumber-js knows (e.g. IT, DE, GB, US)`,
-      `${MAPPING_FILE}:9: numbers.numpager: unknown key "numpager"`,
+      `${MAPPING_FILE}:9: numbers.numpager: unknown key "numpager" (keys here: numoffice, numhome, nummobile, numsms, nummobil2, numfax, numother)`,
     ]);
   });
 

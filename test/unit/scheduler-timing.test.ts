@@ -7,7 +7,7 @@ import { prettyLine } from "../../src/log-pretty.js";
 
 function job(extra = ""): JobConfig {
   const config = parseConfig(
-    `pbx: { url: embedded, token: t0ken-x }
+    `pbx: { url: embedded, token: t0ken-xyz }
 jobs:
   - name: crm
     appName: CRM
