@@ -8,7 +8,7 @@ import { SyncError, isSyncError } from "../src/errors.js";
 import { linkSignals } from "../src/linked-signal.js";
 import type { Logger } from "../src/logger.js";
 import { errorCodes } from "../src/pbx/network-errors.js";
-import { redactUrl } from "../src/redact.js";
+import { redact, redactUrl } from "../src/redact.js";
 import { httpFailurePasses, parseRetryAfter, retrying, sleep, type RetryRules } from "../src/retry.js";
 import type { RestConfig } from "./rest-config.js";
 
@@ -144,7 +144,7 @@ function connectionFailure(err: unknown, where: string, state: { timedOut: boole
 
 function statusFailure(status: number, headers: RestAnswer["headers"], text: string, where: string): SyncError {
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(headers["retry-after"]) : undefined;
-  const excerpt = text.replace(/\s+/g, " ").trim().slice(0, 200);
+  const excerpt = redact(text).replace(/\s+/g, " ").trim().slice(0, 200);
   const hint =
     status === 401 || status === 403
       ? "The API refused the credentials: check the token (or client id and secret) and its scopes, as docs/rest.md says for each CRM."
@@ -166,7 +166,7 @@ function parseJson(text: string, where: string, status: number): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    const excerpt = text.replace(/\s+/g, " ").trim().slice(0, 120);
+    const excerpt = redact(text).replace(/\s+/g, " ").trim().slice(0, 120);
     throw new SyncError("SOURCE_REST", `${where}: the answer (HTTP ${status}) is not JSON: ${(err as Error).message}; it starts "${excerpt}"`, {
       status,
       bodyExcerpt: excerpt,

@@ -46,6 +46,7 @@ Examples:
           try {
             const checked = await getConnector(job.source.type).check(job.source.config, { baseDir: config.baseDir });
             if (checked.columns) out.write(`    source columns: ${checked.columns.join(", ")}\n`);
+            for (const warning of checked.warnings ?? []) out.write(`    warning: ${warning}\n`);
           } catch (err) {
             sourceProblems.push(`job ${job.name}: ${(err as Error).message}`);
           }

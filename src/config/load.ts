@@ -84,7 +84,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
     });
   }
   const config = parseConfig(text, absolute, options);
-  const exposure = await checkSecretExposure(absolute, text);
+  const exposure = await checkSecretExposure(absolute, text, { embeddedPbx: config.pbx.url === "embedded" });
   if (exposure) (options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`)))(exposure);
   return config;
 }

@@ -52,15 +52,19 @@ export function exposureWarning(file: string, mode: number, keys: readonly strin
 }
 
 /**
- * Checks a configuration file just read: its permissions, and the secrets its text writes literally.
+ * Checks a configuration file just read: its permissions, and the secrets its text writes literally (pbx.token
+ * only when it opens a real PBX: `embeddedPbx` says the config talks to the emulator inside the process).
  * Never throws: a file that cannot be stat'ed or parsed again has been reported by the loader already.
  */
-export async function checkSecretExposure(file: string, text: string): Promise<string | undefined> {
+export async function checkSecretExposure(file: string, text: string, options: { embeddedPbx?: boolean } = {}): Promise<string | undefined> {
   if (process.platform === "win32") return undefined; // no POSIX permission bits to judge
   try {
     const { mode } = await stat(file);
     if ((mode & READABLE_BY_OTHERS) === 0) return undefined;
-    return exposureWarning(file, mode, literalSecretKeys(parse(text) as unknown));
+    // The loader has checked the keys already; its linear duplicate check stands, the library's quadratic one is off.
+    const keys = literalSecretKeys(parse(text, { uniqueKeys: false }) as unknown);
+    // The embedded emulator's token (the demo's) opens nothing beyond this process: it is no secret.
+    return exposureWarning(file, mode, options.embeddedPbx ? keys.filter((key) => key !== "pbx.token") : keys);
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 // Reads a PBX answer: HTTP status, empty and HTML bodies, the XML <result>, and outcome=1 mapped to an error code.
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { SyncError, type ErrorCode } from "../errors.js";
+import { redact } from "../redact.js";
 import type { HttpAnswer } from "./transport.js";
 
 /** A parsed <result> element: its children by tag name. Values stay strings (ids, counts). */
@@ -27,9 +28,12 @@ export function text(node: XmlNode, tag: string): string {
   return typeof value === "string" ? value : "";
 }
 
-/** A short one-line excerpt of a body for messages: enough to recognise a page, never the whole of it. */
+/**
+ * A short one-line excerpt of a body for messages: enough to recognise a page, never the whole of it. Secrets are
+ * masked before the cut: a secret cut in half would no longer be recognised, and its first part would be printed.
+ */
 export function excerpt(body: string): string {
-  const line = body.replace(/\s+/g, " ").trim();
+  const line = redact(body).replace(/\s+/g, " ").trim();
   return line.length > EXCERPT_LENGTH ? `${line.slice(0, EXCERPT_LENGTH)}...` : line;
 }
 

@@ -51,7 +51,7 @@ async function jobsAround(args: string[], env: NodeJS.ProcessEnv) {
 async function configDir(text = CONFIG): Promise<{ dir: string; file: string }> {
   const dir = await tempDir("pbsync-jobs-");
   const file = path.join(dir, "config.yaml");
-  await writeFile(file, text);
+  await writeFile(file, text, { mode: 0o600 });
   return { dir, file };
 }
 

@@ -106,6 +106,10 @@ describe("sync of a CSV source that cannot be read", () => {
       expect.objectContaining({ ref: "line 8", externalId: null, info: expect.stringMatching(/^file \.\/contacts\.csv is not UTF-8 \(first invalid byte at line 8\); read as windows-1252/) as string }),
     ]);
     expect(emulator.phonebook.find("CRM", "7")?.company).toBe("Società Forlì");
+
+    const checked = await runCli(["validate", "--config", setup.configFile], { env: ENV });
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toContain(`    warning: ${warning}`);
   });
 });
 

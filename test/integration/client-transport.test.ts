@@ -210,11 +210,10 @@ describe("connections", () => {
       res.on("close", () => clearInterval(timer));
     });
     const pbx = client({ url: server.base, timeoutMs: 400 });
-    const started = Date.now();
+    // The server trickles forever: only the client's own deadline ends the call.
     const error = await failure(pbx.importSync([contact]));
     expect(error.code).toBe("PBX_TIMEOUT");
     expect(error.message).toMatch(/within 400 ms/);
-    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it("fails with PBX_NETWORK when the caller's signal cancels the request", async () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { createLogger } from "../../src/logger.js";
 import { clearSecrets, redact, redactUrl, registerSecret } from "../../src/redact.js";
+import { excerpt } from "../../src/pbx/xml.js";
 
 afterEach(() => clearSecrets());
 
@@ -98,5 +99,14 @@ describe("redact", () => {
     expect(redact("first-secret second-secret")).toBe("*** second-secret");
     registerSecret("second-secret");
     expect(redact("first-secret second-secret")).toBe("*** ***");
+  });
+
+  it("masks a secret before a message's excerpt cuts it, so no first half of it is printed", () => {
+    const secret = "Excerpt-Cut-Secret-0123456789";
+    registerSecret(secret);
+    // The PBX's excerpt keeps 200 characters: the secret straddles the cut.
+    const shown = excerpt(`<html>${"x".repeat(185)} ${secret} and more</html>`);
+    expect(shown).not.toContain(secret.slice(0, 8));
+    expect(shown).toContain("***");
   });
 });

@@ -34,6 +34,11 @@ async function warningsFor(text: string, mode: number): Promise<string[]> {
 }
 
 describe("secret exposure", () => {
+  it("says nothing of the embedded emulator's token (the demo's), which opens no real PBX", async () => {
+    const text = configText("demo-token-literal").replace('url: "http://127.0.0.1:9/PBX/seri_endpoint.php"', "url: embedded");
+    expect(await warningsFor(text, 0o644)).toEqual([]);
+  });
+
   it("warns about a literal PBX token in a file others can read, naming the file, the key and both fixes", async () => {
     const [warning, ...more] = await warningsFor(configText("literal-token-0123"), 0o644);
     expect(more).toEqual([]);
