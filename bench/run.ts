@@ -13,19 +13,23 @@ import { REPORT_ROWS, runViewerBench, viewerQueriesTable, viewerSection, viewerW
 import { CSV_GROUP, type RunContext, type SourceGroup } from "./scenarios.js";
 import { MARIADB_GROUP } from "./scenarios-mariadb.js";
 import { REST_GROUP } from "./rest-scenarios.js";
+import { runStartupBench, startupSection } from "./startup.js";
 import { benchDatabase, type BenchDatabase } from "./source/mariadb.js";
 import { FULL_CHECK_MAX, SAMPLE_SIZE, verifyPhonebook } from "./verify.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const GROUPS: Readonly<Record<string, SourceGroup>> = { csv: CSV_GROUP, mariadb: MARIADB_GROUP, rest: REST_GROUP };
-const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--sources csv,mariadb,rest,viewer] [--viewer-rows 1000000] [--out BENCHMARKS.md] [--keep]
+const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--sources csv,mariadb,rest,viewer,startup] [--viewer-rows 1000000] [--cli main.js] [--out BENCHMARKS.md] [--keep]
   --n        contacts per source; repeat or separate with commas (default 100000 and 1000000)
   --sources  what to measure (default csv,mariadb,rest,viewer); mariadb starts a throwaway MariaDB server
              (installed with apt-get when missing), or uses PBSYNC_BENCH_MYSQL=mysql://user:pass@host:port/db;
              rest serves the contacts as JSON pages from a local API (bench/rest-server.ts); viewer times the
              report viewer's store queries on one run of --viewer-rows report rows (bench/report-queries.ts,
-             about 10 minutes for 1,000,000), into its own section of the --out file
+             about 10 minutes for 1,000,000), into its own section of the --out file; startup (not in the
+             default) times --version, --help, sync --help and a no-change demo sync, and each heavy package's
+             import (bench/startup.ts, under a minute), into its own section too
   --viewer-rows  report rows in the viewer's run (default 1000000)
+  --cli   the CLI the startup section measures (default dist/src/cli/main.js; another build's to compare)
   --out   Markdown file the tables are written to (default BENCHMARKS.md)
   --keep  keep the working directory (sources, configs, stores, logs) and print where it is; the viewer's
           stores (about 1.2 GB each for 1,000,000 rows) are removed all the same`;
@@ -35,6 +39,8 @@ interface Options {
   groups: SourceGroup[];
   /** Rows of the viewer benchmark's run, or null when it is not asked for. */
   viewerRows: number | null;
+  /** The CLI whose start-up is measured, or null when the startup section is not asked for. */
+  startupCli: string | null;
   out: string;
   keep: boolean;
 }
@@ -45,6 +51,7 @@ function options(): Options {
       n: { type: "string", multiple: true },
       sources: { type: "string" },
       "viewer-rows": { type: "string" },
+      cli: { type: "string" },
       out: { type: "string" },
       keep: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -62,10 +69,10 @@ function options(): Options {
     }
   }
   const names = (values.sources ?? "csv,mariadb,rest,viewer").split(",").map((name) => name.trim());
-  const unknown = names.filter((name) => name !== "viewer" && !Object.hasOwn(GROUPS, name));
+  const unknown = names.filter((name) => name !== "viewer" && name !== "startup" && !Object.hasOwn(GROUPS, name));
   // Every group generates the CSV source it is checked against (prepareCsv), so any of them may run alone.
   if (unknown.length > 0 || names.length === 0) {
-    console.error(`invalid --sources ${values.sources ?? ""}: one or more of csv, mariadb, rest, viewer\n${USAGE}`);
+    console.error(`invalid --sources ${values.sources ?? ""}: one or more of csv, mariadb, rest, viewer, startup\n${USAGE}`);
     process.exit(2);
   }
   const viewerRows = Number((values["viewer-rows"] ?? String(REPORT_ROWS)).replace(/_/g, ""));
@@ -78,6 +85,7 @@ function options(): Options {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     groups,
     viewerRows: names.includes("viewer") ? viewerRows : null,
+    startupCli: names.includes("startup") ? path.resolve(values.cli ?? path.join(ROOT, "dist", "src", "cli", "main.js")) : null,
     out: path.resolve(values.out ?? "BENCHMARKS.md"),
     keep: values.keep === true,
   };
@@ -212,11 +220,26 @@ async function viewerBench(rows: number, dir: string, out: string): Promise<void
   console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
 }
 
+/** The command line's start-up: printed, and written into its own section of the report file; whether a command failed. */
+async function startupBench(cli: string, dir: string, out: string): Promise<boolean> {
+  console.log(`\nStart-up of ${path.relative(process.cwd(), cli) || cli}; ${machineLine()}; load ${loadLine()}`);
+  const loadBefore = loadLine();
+  const bench = await runStartupBench(cli, ROOT, dir, (line) => console.log(line));
+  const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const runLine = `Run of ${date} UTC, ${revisionLine(ROOT)}, on ${machineLine()}; load average (1 min) ${loadBefore} before and ${loadLine()} after.`;
+  const section = startupSection(bench, runLine);
+  console.log(`\n${section.slice(section.indexOf("| command"))}`);
+  await writeMarkedSection(out, "## Start-up", "startup-bench", section);
+  console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
+  return bench.rows.some((row) => row.problem !== null);
+}
+
 async function main(): Promise<number> {
-  const { sizes, groups, viewerRows, out, keep } = options();
+  const { sizes, groups, viewerRows, startupCli, out, keep } = options();
   const workDir = await mkdtemp(path.join(os.tmpdir(), "pbsync-bench-"));
-  const failed = groups.length > 0 && (await syncBench(sizes, groups, workDir, out));
+  let failed = groups.length > 0 && (await syncBench(sizes, groups, workDir, out));
   if (viewerRows !== null) await viewerBench(viewerRows, path.join(workDir, "viewer"), out);
+  if (startupCli !== null) failed = (await startupBench(startupCli, path.join(workDir, "startup"), out)) || failed;
   if (keep || failed) console.log(`working directory kept: ${workDir}`);
   else await rm(workDir, { recursive: true, force: true });
   if (failed) console.error("\nBENCHMARK FAILED: a scenario failed or the PBX does not hold the expected contacts (see above)");

@@ -1,9 +1,8 @@
 // `phonebook-sync emulator`: runs the PBX emulator as a server until Ctrl-C or SIGTERM.
-import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { EMULATOR_DEFAULTS, startEmulator } from "../emulator/index.js";
+import { EMULATOR_DEFAULTS } from "../emulator/types.js";
 import { SyncError } from "../errors.js";
-import { action, EXIT } from "./exit.js";
+import { action } from "./exit.js";
 
 /** Used when VOISPEED_TOKEN is not set; fine for loopback only, so it is documented, not printed. */
 export const DEFAULT_EMULATOR_TOKEN = "emulator-token";
@@ -16,7 +15,8 @@ function wholeNumber(min: number, max: number) {
   };
 }
 
-interface EmulatorFlags {
+/** The flags as commander hands them over. */
+export interface EmulatorFlags {
   port: number;
   host: string;
   token?: string;
@@ -51,29 +51,8 @@ The rules it applies (skips, warnings, limits) are listed in docs/emulator.md.`,
     .action(
       action(async (flags: EmulatorFlags) => {
         if (flags.token !== undefined) throw tokenOnCommandLine();
-        const token = process.env["VOISPEED_TOKEN"] || DEFAULT_EMULATOR_TOKEN;
-        const emulator = await startEmulator({
-          port: flags.port,
-          host: flags.host,
-          token,
-          maxContactsPerRequest: flags.maxContacts,
-          postMaxBytes: flags.postMaxBytes,
-          ...(flags.db ? { dbFile: path.resolve(flags.db) } : {}),
-        });
-        const tokenSource = process.env["VOISPEED_TOKEN"] ? "$VOISPEED_TOKEN" : `the default "${DEFAULT_EMULATOR_TOKEN}"`;
-        process.stdout.write(
-          `PBX emulator listening on ${emulator.url}\n` +
-            `  token: from ${tokenSource}; phonebook: ${flags.db ? path.resolve(flags.db) : "in memory"}; ` +
-            `limit ${flags.maxContacts} contacts per request\n  Ctrl-C to stop\n`,
-        );
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-        });
-        await emulator.close();
-        process.stdout.write("PBX emulator stopped\n");
-        return EXIT.success;
+        // The server, and the modules it needs, load only when the command runs: --help stays quick.
+        return (await import("./emulator-action.js")).emulatorAction(flags);
       }),
     );
 }

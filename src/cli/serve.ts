@@ -1,62 +1,11 @@
 // `phonebook-sync serve`: the report viewer on its own port, reading the store only; `--hash-password` makes a login.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { LOG_LEVELS } from "../config/index.js";
-import { DEFAULT_SQLITE_FILE, type Store } from "../store/index.js";
-import { createLogger, silentLogger, type Logger } from "../logger.js";
-import { createViewerApp } from "../web/app.js";
-import { hashPassword } from "../web/password.js";
-import { startViewerServer } from "../web/server.js";
-import { VIEWER_ENV, checkExposure, loadViewerConfig, resolveViewerAuth, type ViewerAuth } from "../web/viewer-config.js";
-import { action, EXIT } from "./exit.js";
-import { readNewPassword } from "./password-prompt.js";
-import { openReportStore, type ReportSource } from "./reports.js";
+import { LOG_LEVELS } from "../config/log-levels.js";
+import { DEFAULT_SQLITE_FILE } from "../store/types.js";
+import { VIEWER_ENV } from "../web/viewer-env.js";
+import { action } from "./exit.js";
 
 export const SERVE_DEFAULTS = { port: 8090, host: "127.0.0.1" };
-
-export interface ServeOptions extends ReportSource {
-  host: string;
-  port: number;
-  logger?: Logger;
-}
-
-export interface RunningViewer {
-  url: string;
-  store: Store;
-  /** Whether requests must log in, and how. */
-  login: string;
-  close(): Promise<void>;
-}
-
-function loginText(auth: ViewerAuth | null): string {
-  if (!auth) return "none (this machine only)";
-  const ways = [auth.passwordHash ? `password of user "${auth.user}"` : "", auth.token ? "bearer token" : ""].filter((way) => way !== "");
-  return `required (${ways.join(" or ")})`;
-}
-
-/** Checks the login against the address, opens the store (its section only: no PBX token needed) and listens. */
-export async function startServe(options: ServeOptions): Promise<RunningViewer> {
-  const env = options.env ?? process.env;
-  const section = options.config === undefined ? undefined : await loadViewerConfig(options.config, { env });
-  const auth = resolveViewerAuth(section, env);
-  checkExposure(options.host, auth, "--host");
-  const store = await openReportStore(options);
-  try {
-    const app = createViewerApp({ store, auth, logger: options.logger ?? silentLogger });
-    const server = await startViewerServer(app, { host: options.host, port: options.port });
-    return {
-      url: server.url,
-      store,
-      login: loginText(auth),
-      close: async () => {
-        await server.close();
-        await store.close();
-      },
-    };
-  } catch (err) {
-    await store.close().catch(() => undefined);
-    throw err;
-  }
-}
 
 function portNumber(raw: string): number {
   const value = Number(raw);
@@ -64,22 +13,8 @@ function portNumber(raw: string): number {
   return value;
 }
 
-/** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      process.once("SIGINT", () => process.exit(130));
-      process.once("SIGTERM", () => process.exit(143));
-      resolve(signal);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
-}
-
-interface ServeFlags {
+/** The flags as commander hands them over. */
+export interface ServeFlags {
   config?: string;
   store?: string;
   port: number;
@@ -110,25 +45,6 @@ There is no TLS: beyond a trusted network, put it behind a reverse proxy that ad
 
 After the demo (npm start):  phonebook-sync serve --store data/phonebook-sync.sqlite`,
     )
-    .action(
-      action(async (flags: ServeFlags) => {
-        if (flags.hashPassword) {
-          process.stdout.write(`${await hashPassword(await readNewPassword())}\n`);
-          return EXIT.success;
-        }
-        const logger = createLogger({ level: flags.logLevel ?? "info", pretty: process.stderr.isTTY === true });
-        const viewer = await startServe({
-          host: flags.host,
-          port: flags.port,
-          logger,
-          ...(flags.config === undefined ? {} : { config: flags.config }),
-          ...(flags.store === undefined ? {} : { store: flags.store }),
-        });
-        process.stdout.write(`Report viewer on ${viewer.url}\n  store: ${viewer.store.location}\n  login: ${viewer.login}\n  Ctrl-C to stop\n`);
-        const signal = await untilSignal();
-        await viewer.close();
-        process.stdout.write(`Report viewer stopped (${signal})\n`);
-        return EXIT.success;
-      }),
-    );
+    // The work, and the modules it needs, load only when the command runs: --help stays quick.
+    .action(action(async (flags: ServeFlags) => (await import("./serve-action.js")).serveAction(flags)));
 }

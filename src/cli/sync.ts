@@ -1,18 +1,10 @@
 // `phonebook-sync sync`: one run of the configured jobs, with a progress bar and a summary.
-import { SyncError } from "../errors.js";
-import { noProgress } from "../sync/progress.js";
-import { jsonPlan, textPlan } from "./plan-output.js";
 import { Command, Option } from "commander";
-import { LOG_LEVELS, loadConfig } from "../config/index.js";
-import { createLogger } from "../logger.js";
-import { displayPath } from "./display-path.js";
+import { LOG_LEVELS } from "../config/log-levels.js";
 import { action } from "./exit.js";
-import { createProgressRenderer } from "./progress.js";
-import { abortOnSignals, exitCodeForSignal } from "./signals.js";
-import { exitCodeOf } from "./summary.js";
-import { runSync } from "./sync-runner.js";
 
-interface SyncFlags {
+/** The flags as commander hands them over. */
+export interface SyncFlags {
   config: string;
   job?: string[];
   dryRun?: boolean;
@@ -57,35 +49,6 @@ Examples:
   phonebook-sync sync --config config.yaml --dry-run --format json > plan.jsonl
   phonebook-sync sync --config config.yaml --dry-run --record   (then: phonebook-sync serve --config config.yaml)`,
     )
-    .action(
-      action(async (flags: SyncFlags) => {
-        const config = await loadConfig(flags.config);
-        // On a terminal the progress bar speaks; the JSON log keeps to warnings unless asked.
-        const level = flags.logLevel ?? (process.stderr.isTTY ? "warn" : config.log.level);
-        const logger = createLogger({ level });
-        if (flags.record && !flags.dryRun) throw new SyncError("USAGE", "--record goes with --dry-run: a real run is always recorded");
-        if (flags.format === "json" && !flags.dryRun) throw new SyncError("USAGE", "--format json goes with --dry-run: a real run prints a summary and records its report");
-        const json = flags.format === "json";
-        const interrupt = abortOnSignals();
-        try {
-          const summaries = await runSync(config, {
-            ...(flags.job ? { jobs: flags.job } : {}),
-            ...(flags.dryRun ? { dryRun: true, ...(flags.record ? { record: true } : {}), plan: (job: string) => (json ? jsonPlan(process.stdout, job) : textPlan(process.stdout)) } : {}),
-            ...(json ? { summaries: false } : {}),
-            ...(flags.full ? { full: true } : {}),
-            ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
-            logger,
-            signal: interrupt.signal,
-            cancel: interrupt.cancel,
-            progress: () => (json ? noProgress : createProgressRenderer({ plain: flags.plain === true })),
-            reportHint: (runId) => `phonebook-sync reports show ${runId} --config ${displayPath(config.file)}`,
-          });
-          // Interrupted: the shells' code for the signal, once the runs are on record.
-          if (interrupt.received) return exitCodeForSignal(interrupt.received);
-          return exitCodeOf(summaries);
-        } finally {
-          interrupt.dispose();
-        }
-      }),
-    );
+    // The work, and the modules it needs, load only when the command runs: --help stays quick.
+    .action(action(async (flags: SyncFlags) => (await import("./sync-action.js")).syncAction(flags)));
 }

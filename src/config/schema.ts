@@ -1,6 +1,7 @@
 // The configuration file's schema: every option, its default beside it, its range with the fix in the message.
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { LOG_LEVELS } from "./log-levels.js";
 import { notificationsSchema } from "./notifications-schema.js";
 import { checkCron, checkTimezone } from "./schedule.js";
 import { viewerSchema } from "./viewer-schema.js";
@@ -35,8 +36,8 @@ export const DEFAULTS = {
 /** A shorter PBX token is a placeholder or a typo, not the integration module's. */
 export const MIN_TOKEN_LENGTH = 8;
 
-/** The levels of `log.level`, and of every command's --log-level: one list, so the two cannot disagree. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+// In a module of its own: the commands' --log-level choices must not load zod for --help.
+export { LOG_LEVELS };
 
 const range = (name: string, min: number, max: number) =>
   z

@@ -7,7 +7,6 @@ import { compileMapping, loadMapping } from "../mapping/index.js";
 import { openStore, type SqlStore } from "../store/index.js";
 import { Interruption } from "../sync/interruption.js";
 import { openPbx, type PbxSession } from "../sync/pbx-session.js";
-import { daemonViewer } from "../web/daemon-mount.js";
 import { LiveRunBoard } from "../web/live.js";
 import { LiveJobRunner } from "../web/live-runner.js";
 import { startDaemonHttp, type DaemonHttp, type HealthReport } from "./http-server.js";
@@ -72,7 +71,8 @@ export class Daemon {
       daemon = started;
       const http: DaemonConfig["http"] = config.daemon.http;
       if (http) {
-        const viewer = http.viewer ? await daemonViewer({ configFile: config.file, host: http.host, store, live: started.live, logger }) : undefined;
+        // The viewer (hono and its pages) loads only when daemon.http.viewer asks for it.
+        const viewer = http.viewer ? await (await import("../web/daemon-mount.js")).daemonViewer({ configFile: config.file, host: http.host, store, live: started.live, logger }) : undefined;
         started.http = await startDaemonHttp({ port: http.port, host: http.host, metrics: started.metrics, health: () => started.health(), logger, viewer });
       }
       const scheduled = await daemon.applyJobs(config);

@@ -4,7 +4,6 @@ import { SyncError, toSyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { registerSecret } from "../redact.js";
 import type { RunNotice } from "./notice.js";
-import { sendEmail } from "./notify-email.js";
 import { sendWebhook } from "./notify-webhook.js";
 
 export type NotifyChannel = "webhook" | "email";
@@ -50,7 +49,9 @@ export class Notifier {
     if (email) {
       // nodemailer's timeouts are per phase and per silence, so a server that trickles could hold it for ever.
       const limit = email.smtp.timeoutMs * 3;
-      sends.push(this.send("email", notice, limit, () => sendEmail(email, notice, { baseDir: this.options.baseDir })));
+      // nodemailer loads with the first e-mail: a daemon that sends none never loads it.
+      const sendEmail = async () => (await import("./notify-email.js")).sendEmail(email, notice, { baseDir: this.options.baseDir });
+      sends.push(this.send("email", notice, limit, sendEmail));
     }
     await Promise.all(sends);
   }

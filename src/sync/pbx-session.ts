@@ -1,7 +1,7 @@
 // Opens the job's PBX: a client for the configured endpoint, or the embedded emulator started in-process.
 import type { PbxConfig } from "../config/schema.js";
 import type { Logger } from "../logger.js";
-import { startEmulator, type RunningEmulator } from "../emulator/index.js";
+import type { RunningEmulator } from "../emulator/index.js";
 import { PbxClient } from "../pbx/index.js";
 import { redactUrl } from "../redact.js";
 
@@ -18,6 +18,8 @@ export async function openPbx(pbx: PbxConfig, logger: Logger): Promise<PbxSessio
   let emulator: RunningEmulator | null = null;
   let url = pbx.url;
   if (pbx.url === "embedded") {
+    // Loaded only here: a run against a real PBX never loads the emulator (its server, its SQLite phonebook).
+    const { startEmulator } = await import("../emulator/index.js");
     emulator = await startEmulator({
       port: 0,
       token: pbx.token,

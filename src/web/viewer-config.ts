@@ -11,13 +11,9 @@ import { parseYamlSource } from "../config/yaml-source.js";
 import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import { parsePasswordHash, type PasswordHash } from "./password.js";
+import { VIEWER_ENV } from "./viewer-env.js";
 
-/** The environment variables that give the viewer's logins when the configuration does not. */
-export const VIEWER_ENV = {
-  user: "PBSYNC_VIEWER_USER",
-  passwordHash: "PBSYNC_VIEWER_PASSWORD_HASH",
-  token: "PBSYNC_VIEWER_TOKEN",
-} as const;
+export { VIEWER_ENV };
 
 /** The logins the viewer accepts: HTTP Basic with the user and a password matching the hash, or a bearer token. */
 export interface ViewerAuth {
