@@ -2,6 +2,7 @@
 import Papa from "papaparse";
 import type { ParseStepResult } from "papaparse";
 import { findHeaderLine, sniffDelimiter, type CsvDelimiter, type CsvNewline } from "./csv-header.js";
+import { normalizeRowEnds, originalOffset, type RowEndText } from "./csv-newlines.js";
 
 /**
  * Longest record held while waiting for its end. Past it the record is reported and reading resumes on
@@ -23,6 +24,7 @@ export interface CsvRow {
 
 export interface CsvDialect {
   delimiter: CsvDelimiter;
+  /** The header line's break; the rows after it may end in any of "\r\n", "\n" and "\r". */
   newline: CsvNewline;
 }
 
@@ -60,6 +62,8 @@ export class CsvRowReader {
   private rowEnd = 0;
   private rowLine = 1;
   private resync: { at: number; line: number } | undefined;
+  /** What the parser is reading: `pending` with its row ends rewritten to one style. */
+  private rewritten: RowEndText = { text: "", newline: "\n", dropped: [] };
 
   constructor(private readonly options: CsvRowsOptions) {}
 
@@ -78,7 +82,7 @@ export class CsvRowReader {
   }
 
   private *parsePending(final: boolean): Generator<CsvRow> {
-    if (!this.parser && !this.start(final)) {
+    if (!this.dialect && !this.start(final)) {
       if (this.pending.length > MAX_RECORD_CHARS) throw new CsvHeaderError(`the header row runs past ${MAX_RECORD_CHARS} characters without ending`);
       return;
     }
@@ -87,12 +91,14 @@ export class CsvRowReader {
       this.resync = undefined;
       this.rowEnd = this.base;
       this.rowLine = this.line;
-      (this.parser ??= this.newParser()).parse(this.pending, this.base, !final);
+      this.rewritten = normalizeRowEnds(this.pending, this.options.quote, this.delimiter, final);
+      // A parser once aborted stays aborted, and the line break may differ from one call to the next: a fresh one each time.
+      this.parser = this.newParser(this.rewritten.newline);
+      this.parser.parse(this.rewritten.text, 0, !final);
       yield* this.rows;
       const resync = this.takeResync();
       if (resync) {
         this.skipTo(resync.at, resync.line);
-        this.parser = this.newParser();
         continue;
       }
       this.skipTo(this.rowEnd, this.rowLine);
@@ -105,7 +111,6 @@ export class CsvRowReader {
         return;
       }
       this.skipTo(this.base + after, this.line + 1);
-      this.parser = this.newParser();
     }
   }
 
@@ -116,7 +121,6 @@ export class CsvRowReader {
     const delimiter = this.options.delimiter === "auto" ? sniffDelimiter(header.text, this.options.quote) : this.options.delimiter;
     this.dialect = { delimiter, newline: header.newline };
     this.options.onDialect?.(this.dialect);
-    this.parser = this.newParser();
     return true;
   }
 
@@ -124,10 +128,10 @@ export class CsvRowReader {
     return this.dialect?.delimiter ?? ",";
   }
 
-  private newParser(): Papa.Parser {
+  private newParser(newline: RowEndText["newline"]): Papa.Parser {
     return new Papa.Parser({
       delimiter: this.delimiter,
-      newline: this.dialect?.newline ?? "\n",
+      newline,
       quoteChar: this.options.quote,
       step: (result: ParseStepResult<string[][]>) => this.onRow(result),
     });
@@ -135,7 +139,7 @@ export class CsvRowReader {
 
   private onRow(result: ParseStepResult<string[][]>): void {
     const start = this.rowEnd;
-    const end = result.meta.cursor;
+    const end = this.base + originalOffset(this.rewritten, result.meta.cursor);
     const text = this.pending.slice(start - this.base, end - this.base);
     const line = this.rowLine;
     this.rowEnd = end;
@@ -148,7 +152,7 @@ export class CsvRowReader {
       return;
     }
     // papaparse's index is just past the opening quote of the field it gave up on.
-    const quoteAt = (error.index ?? start - this.base + 1) - 1 - (start - this.base);
+    const quoteAt = (error.index === undefined ? start - this.base + 1 : originalOffset(this.rewritten, error.index)) - 1 - (start - this.base);
     const field = fieldIndexAt(text, quoteAt, this.options.quote, this.delimiter);
     const after = afterFirstBreak(text);
     const spansLines = after !== undefined && after < text.length;

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { SyncError } from "../src/errors.js";
 import { compileFieldGetter } from "../src/mapping/field-path.js";
+import { jsonForHash } from "../src/mapping/nesting.js";
 import { redactUrl } from "../src/redact.js";
 import { withSlash, type RestPaging, type RestRequest } from "./rest-config.js";
 import type { RestAnswer, RestCall } from "./rest-http.js";
@@ -134,7 +135,7 @@ class LoopGuard {
 
   remember(next: NonNullable<Next>, paging: RestPaging, url: URL, number: number, what: string): void {
     if (paging.type !== "cursor" && paging.type !== "nextUrl" && paging.type !== "link") return;
-    const key = paging.type === "cursor" ? JSON.stringify(next.body?.[paging.param] ?? next.url.searchParams.get(paging.param)) : next.url.toString();
+    const key = paging.type === "cursor" ? jsonForHash(next.body?.[paging.param] ?? next.url.searchParams.get(paging.param)) : next.url.toString();
     if (this.seen.has(key) || (paging.type !== "cursor" && key === url.toString())) {
       const kind = paging.type === "cursor" ? `cursor ${redactUrl(key)}` : `next URL ${redactUrl(next.url)}`;
       throw new SyncError("SOURCE_REST", `${what}: page ${number} handed out the ${kind} a second time: the paging would never end`, {
@@ -149,7 +150,8 @@ class LoopGuard {
   check(records: unknown[], url: URL, number: number, what: string): void {
     if ((this.paging.type !== "page" && this.paging.type !== "offset") || records.length === 0) return;
     // The count and the first and last records tell a repeated page; hashing the whole page would cost a copy of it.
-    const digest = createHash("sha1").update(`${records.length}\u0000${JSON.stringify(records[0])}\u0000${JSON.stringify(records.at(-1))}`).digest("base64");
+    // A record nested too deep for JSON.stringify is the mapping's to refuse, not a reason to stop the listing.
+    const digest = createHash("sha1").update(`${records.length}\u0000${jsonForHash(records[0])}\u0000${jsonForHash(records.at(-1))}`).digest("base64");
     if (digest === this.lastPage) {
       throw new SyncError("SOURCE_REST", `${what}: page ${number} (${redactUrl(url)}) holds the same records as page ${number - 1}: the API ignores "${this.paging.param}"`, {
         field: "paging.param",

@@ -4,10 +4,12 @@ import type { CountryCode } from "libphonenumber-js/min";
 import { NUMBER_FIELDS, displayNameOf, type PbxContact } from "../pbx/contact.js";
 import { checkContact } from "./check.js";
 import { CompileContext } from "./context.js";
+import { cleanText, hasControls, showControls } from "./controls.js";
 import { resolveCountry } from "./countries.js";
 import { compileExtInfo } from "./ext-info.js";
 import { compileExternalId, possibleIdsOf } from "./external-id.js";
 import type { LoadedMapping } from "./load.js";
+import { MAX_NESTING, tooDeepField } from "./nesting.js";
 import { compileNumbers, emptySlots } from "./numbers.js";
 import { compileSkipRules, firstSkip, type BuiltContact } from "./skip.js";
 import { compileColumns, compileSource, type Getter } from "./template.js";
@@ -95,7 +97,10 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
   const fillTexts = (): void => {
     if (textsDone) return;
     textsDone = true;
-    for (let i = 0; i < texts.length; i++) textValues[i] = (texts[i] as (typeof texts)[number]).read(rowFields);
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i] as (typeof texts)[number];
+      textValues[i] = cleanText(text.read(rowFields), text.key, rowWarnings);
+    }
   };
   const built: BuiltContact = {
     hasNumber() {
@@ -133,11 +138,14 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
     possibleIdsOf: (fields) => possibleIdsOf(externalId, fields),
     nameOf(fields) {
       const parts: { name?: string; surname?: string; company?: string } = {};
-      for (const text of texts) if (text.key !== "email") parts[text.key] = text.read(fields);
+      for (const text of texts) if (text.key !== "email") parts[text.key] = cleanText(text.read(fields), text.key, undefined);
       return displayNameOf(parts);
     },
     ...(externalId.singleColumn === undefined ? {} : { idColumn: externalId.singleColumn }),
     apply(fields) {
+      // Before any rule reads it: such a record is broken or hostile, even where the mapping does not look.
+      const deep = tooDeepField(fields);
+      if (deep !== undefined) return { kind: "invalid", problems: [`field "${deep}" is nested deeper than ${MAX_NESTING} levels: the record is not read`] };
       const warnings: string[] = [];
       rowFields = fields;
       rowWarnings = warnings;
@@ -150,6 +158,8 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions): 
       if (skipped !== undefined) return { kind: "skip", reason: skipped };
       const id = externalId.read(fields);
       if (id === "") return { kind: "invalid", problems: [externalId.emptyMessage] };
+      // The id is the contact's key on the PBX: cleaned, two records could share it, or a contact change keys unseen.
+      if (hasControls(id)) return { kind: "invalid", problems: [`uc_external_id: "${showControls(id)}" holds control characters; fix the id in the source`] };
       fillNumbers();
       if (numberSkip !== undefined) return { kind: "skip", reason: numberSkip };
       fillTexts();

@@ -1,6 +1,7 @@
 // The ext_info blocks: caption + value per entry, formatted, in the mapping's order; empty values left out.
 import type { ExtInfoBlock } from "../pbx/contact.js";
 import type { CompileContext } from "./context.js";
+import { cleanText } from "./controls.js";
 import { compileFormat } from "./formats.js";
 import type { ExtInfoSpec } from "./schema.js";
 import { compileRawColumns, compileRead, type Getter } from "./template.js";
@@ -13,11 +14,12 @@ export function compileExtInfo(entries: readonly ExtInfoSpec[], ctx: CompileCont
   if (entries.length === 0) return undefined;
   const getters = entries.map((entry, index) => compileEntry(entry, ["extInfo", index], ctx));
   const captions = entries.map((entry) => entry.caption);
+  const labels = captions.map((caption) => `ext_info "${caption}"`);
   const count = entries.length;
   return (fields, warnings) => {
     let blocks: ExtInfoBlock[] | undefined;
     for (let i = 0; i < count; i++) {
-      const value = (getters[i] as EntryGetter)(fields, warnings);
+      const value = cleanText((getters[i] as EntryGetter)(fields, warnings), labels[i] as string, warnings);
       if (value !== "") (blocks ??= []).push({ caption: captions[i] as string, value });
     }
     return blocks;

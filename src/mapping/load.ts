@@ -1,10 +1,11 @@
 // Reads a mapping file: YAML syntax, then the schema; every problem in one MAPPING_INVALID error with its line.
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, parseDocument, visit, type Document } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { SyncError } from "../errors.js";
 import { mappingInvalid, problemsFromIssues, type MappingProblem } from "./problems.js";
 import { mappingSchema, type MappingSpec } from "./schema.js";
+import { yamlData } from "./yaml-data.js";
 import { duplicateKeys } from "./yaml-duplicates.js";
 
 export interface LoadedMapping {
@@ -22,8 +23,6 @@ export interface LoadedMapping {
  * comments) and room for long label tables. Past it a file is not a mapping: a 10 MB file took 20 s and 625 MB.
  */
 export const MAX_MAPPING_BYTES = 1_048_576;
-/** Alias uses allowed in a mapping: enough for shared transform lists, far too few for an alias bomb. */
-const MAX_ALIAS_COUNT = 100;
 
 export async function loadMapping(file: string): Promise<LoadedMapping> {
   let bytes: Buffer;
@@ -66,43 +65,15 @@ function parseText(raw: string, file: string, hash: string): LoadedMapping {
   });
   for (const duplicate of duplicateKeys(doc, lineCounter)) problems.push({ path: [], line: duplicate.line, message: `YAML syntax error: ${duplicate.message}` });
   if (problems.length > 0) throw mappingInvalid(file, text, problems);
-  const data = toData(doc, lineCounter, file, text);
+  const read = yamlData(doc, lineCounter);
+  if (!read.ok) throw mappingInvalid(file, text, [{ path: [], ...read.problem }]);
+  const data = read.value;
   if (data === null || data === undefined) {
     throw mappingInvalid(file, text, [{ path: [], line: 1, message: "the mapping file is empty" }]);
   }
   const parsed = mappingSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw mappingInvalid(file, text, problemsFromIssues(parsed.error.issues));
   return { spec: parsed.data, file, hash, text };
-}
-
-/** The document as plain data; an alias that is undefined or expands too far is a problem at its line, not a crash. */
-function toData(doc: Document, lineCounter: LineCounter, file: string, text: string): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (err) {
-    let line = 1;
-    let name = "";
-    // The first alias that does not resolve is the culprit; when all resolve, they expand too far: the first one is named.
-    let first: { line: number; name: string } | undefined;
-    visit(doc, {
-      Alias(_key, alias) {
-        const at = { line: alias.range ? lineCounter.linePos(alias.range[0]).line : 1, name: alias.source };
-        first ??= at;
-        if (alias.resolve(doc) === undefined) {
-          ({ line, name } = at);
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
-    if (name === "" && first) ({ line, name } = first);
-    if (!first) throw mappingInvalid(file, text, [{ path: [], line: 1, message: `YAML that cannot be read: ${(err as Error).message}` }]);
-    const unresolved = err instanceof ReferenceError && /unresolved alias/i.test(err.message);
-    const message = unresolved
-      ? `YAML alias *${name} names no anchor (&${name}) set before it`
-      : `YAML aliases expand too far (from *${name} on): more than ${MAX_ALIAS_COUNT} alias uses, or aliases of aliases (an "alias bomb")`;
-    throw mappingInvalid(file, text, [{ path: [], line, message }]);
-  }
 }
 
 function sha256(bytes: Buffer): string {

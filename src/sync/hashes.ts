@@ -1,6 +1,7 @@
 // The hashes the contact state compares: a source record with its mapping, and a contact as sent to the PBX.
 import crypto from "node:crypto";
 import type { CompiledMapping } from "../mapping/index.js";
+import { jsonForHash } from "../mapping/nesting.js";
 
 /** The PBX's identity in the state: a hash of its printable endpoint (never holding the token). */
 export function pbxKeyOf(pbxLabel: string): string {
@@ -17,10 +18,11 @@ export function sha1Hex(text: string): string {
 
 /**
  * The raw record and the mapping's own hash: equal means the record would map to the same contact, so
- * mapping and number normalization can be skipped. Fields keep the source's column order.
+ * mapping and number normalization can be skipped. Fields keep the source's column order. A record nested too deep
+ * for JSON.stringify is hashed all the same (the mapping then refuses it): one such record never stops a run.
  */
 export function sourceHashOf(mapping: CompiledMapping, fields: Readonly<Record<string, unknown>>): string {
-  return sha1Hex(`${mapping.hash}\u0000${JSON.stringify(fields)}`);
+  return sha1Hex(`${mapping.hash}\u0000${jsonForHash(fields)}`);
 }
 
 /** The contact's JSON as it goes to the PBX (keys in a fixed order): equal means nothing to push. */

@@ -133,7 +133,8 @@ const record = fc.record({
 
 /** Compiles the YAML of a mapping object: the compiled mapping, or the MAPPING_INVALID error; anything else fails. */
 function compileGenerated(value: unknown, withHeader: boolean): CompiledMapping | undefined {
-  const text = stringify(value);
+  // yaml writes nothing at all for a top-level undefined: that is an empty mapping file.
+  const text = (stringify(value) as string | undefined) ?? "";
   try {
     return compileMapping(parseMapping(text, FILE), { appName: "GEN", ...(withHeader ? { columns: HEADER } : {}) });
   } catch (err) {
