@@ -63,11 +63,19 @@ export async function retrying<T>(fn: (attempt: number) => Promise<T>, settings:
     } catch (err) {
       if (attempt >= settings.attempts || !rules.retryable(err) || hooks.signal?.aborted) throw err;
       const delay = backoffDelay(err, attempt, settings, rules);
-      if (delay === undefined) throw err;
+      if (delay === undefined) throw withRefusedWait(err, rules);
       hooks.onRetry?.(err, attempt, delay);
       await sleep(delay, hooks.signal);
     }
   }
+}
+
+/** The error of a call whose server asked for a longer wait than the rules grant, saying so (the report shows why no retry came). */
+function withRefusedWait(err: unknown, rules: RetryRules): unknown {
+  if (!isSyncError(err) || err.retryAfterMs === undefined) return err;
+  const granted = rules.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  err.message += ` (not retried: Retry-After asked for ${Math.round(err.retryAfterMs / 1000)} s, more than the ${Math.round(granted / 1000)} s a retry waits)`;
+  return err;
 }
 
 /** Waits `ms`, or less when the signal aborts; the abort listener goes with the wait, never left behind. */

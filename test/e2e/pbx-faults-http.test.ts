@@ -52,7 +52,10 @@ describe("a sync whose PBX answers batch 3 of 6 with an HTTP error", () => {
     expect(faulty.retries).toEqual([]);
     const lost = expectNothingLost(setup, faulty);
     expect(idsOf(lost)).toEqual(setup.batchIds(3));
-    for (const result of lost) expect(result.info).toMatch(/^batch failed: PBX_HTTP_STATUS: .* HTTP 503/);
+    for (const result of lost) {
+      expect(result.info).toMatch(/^batch failed: PBX_HTTP_STATUS: .* HTTP 503/);
+      expect(result.info).toContain("not retried: Retry-After asked for 3600 s, more than the 300 s a retry waits");
+    }
     await expectConverges(setup, lost);
   });
 

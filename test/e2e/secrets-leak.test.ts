@@ -1,5 +1,6 @@
 // No secret leaks from a failing run of any command: the PBX token, a database password, SMTP and webhook credentials,
 // each with a quote, a backslash and non-ASCII, against stand-ins that echo them back escaped; every output is searched.
+import { once } from "node:events";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
@@ -307,7 +308,10 @@ describe("secrets never leak", () => {
       }
       expect(outputs.find(([what]) => what === "viewer /jobs/erp")?.[1]).toMatch(/failed/i);
     } finally {
+      // Gone before the store's files are read: a closing SQLite removes its journal files.
+      const exited = viewer.child.exitCode === null ? once(viewer.child, "exit") : Promise.resolve();
       viewer.child.kill("SIGTERM");
+      await exited;
     }
     outputs.push(["serve's output", viewer.output()]);
 

@@ -68,6 +68,6 @@ describe("retrying", () => {
     await expect(retrying(() => Promise.reject(new Error(`call ${++calls}`)), settings, never)).rejects.toThrow("call 1");
     calls = 0;
     const tooLong = () => Promise.reject(new SyncError("SOURCE_REST", `call ${++calls}`, { retryAfterMs: 3_600_000 }));
-    await expect(retrying(tooLong, settings, always)).rejects.toThrow("call 1");
+    await expect(retrying(tooLong, settings, always)).rejects.toThrow("call 1 (not retried: Retry-After asked for 3600 s, more than the 300 s a retry waits)");
   });
 });
