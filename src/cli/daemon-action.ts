@@ -7,8 +7,11 @@ import { EXIT, type ExitCode } from "./exit.js";
 
 /** Starts the daemon and keeps it running until a SIGTERM or SIGINT has shut it down. */
 export async function daemonAction(flags: DaemonFlags): Promise<ExitCode> {
-  const config = await loadConfig(flags.config);
+  // The daemon's stderr is JSON lines: a warning about the file waits for the logger that writes them.
+  const warnings: string[] = [];
+  const config = await loadConfig(flags.config, { warn: (message) => warnings.push(message) });
   const logger = createLogger({ level: flags.logLevel ?? config.log.level, pretty: flags.pretty ?? process.stderr.isTTY === true });
+  for (const warning of warnings) logger.warn({ config: config.file }, warning);
   // The last line of defence of a process that runs for months: a promise nobody observed is a bug to
   // report, not a reason to stop every job's schedule.
   const onUnhandled = (reason: unknown) => logger.error({ err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }, "BUG: unhandled rejection (please report it); the daemon goes on");

@@ -102,7 +102,7 @@ export class Daemon {
     if (this.closing) return false;
     let next: AppConfig;
     try {
-      next = await loadConfig(this.config.file);
+      next = await loadConfig(this.config.file, { warn: (message) => this.logger.warn({ config: this.config.file }, message) });
     } catch (err) {
       const error = toSyncError(err);
       this.logger.error({ err: error.toJSON() }, `configuration not reloaded, the old one keeps running: ${error.message}`);

@@ -31,6 +31,10 @@ describe("phonebook-sync daemon on SIGHUP", () => {
     const good = setup.config;
     const daemon = startDaemon(setup.configFile);
     await daemon.waitForLog(logOf("run finished", { job: "crm" }), 20_000);
+    // The token is written literally in a file others may read: said once, as one of the daemon's JSON log lines.
+    const exposed = daemon.records.filter((record) => typeof record.msg === "string" && record.msg.includes("holds a secret written literally (pbx.token)"));
+    expect(exposed).toHaveLength(1);
+    expect(exposed[0]?.level).toBe(40);
 
     // An invalid cron expression: the schema names the option with the file and the line it is on.
     const jobs = good["jobs"] as Record<string, unknown>[];
