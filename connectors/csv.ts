@@ -147,9 +147,28 @@ async function* csvRows(handle: FileHandle, encoding: CsvEncoding, config: CsvCo
 }
 
 /** The pass over the bytes that tells how to decode them; an I/O error in it is a failed read like any other. */
+/**
+ * Verdicts of files already passed over, by file identity (device, inode, size, modification time) and setting: a
+ * sync checks its source before the run and again as the run starts, then decides the encoding before reading,
+ * and each would otherwise read every byte of the same unchanged file once more. A file written since has
+ * another size or time, so it is passed over again. File times are coarse (a few ms): a verdict is kept only for a
+ * file last written over a second ago, so that a write in the same tick cannot pass for the file checked.
+ */
+const verdicts = new Map<string, EncodingVerdict>();
+const VERDICTS_KEPT = 16;
+const SETTLED_NS = 1_000_000_000n;
+
 async function inspect(handle: FileHandle, name: string, setting: CsvConfig["encoding"], signal: AbortSignal | undefined): Promise<EncodingVerdict> {
   try {
-    return await inspectEncoding(() => fileBytes(handle, name, signal), setting);
+    const stats = await handle.stat({ bigint: true });
+    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${setting}`;
+    const known = verdicts.get(key);
+    if (known) return known;
+    const verdict = await inspectEncoding(() => fileBytes(handle, name, signal), setting);
+    if (BigInt(Date.now()) * 1_000_000n - stats.mtimeNs < SETTLED_NS) return verdict;
+    if (verdicts.size >= VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value as string);
+    verdicts.set(key, verdict);
+    return verdict;
   } catch (err) {
     if (err instanceof SyncError) throw err;
     throw new SyncError("SOURCE_READ_FAILED", `${name}: reading failed: ${err instanceof Error ? err.message : String(err)}`, { file: name, cause: err });

@@ -1,5 +1,5 @@
 // How the CSV connector tells a file's encoding (auto: byte-order mark, UTF-8, else windows-1252) and how strict explicit encodings are.
-import { writeFile } from "node:fs/promises";
+import { utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import iconv from "iconv-lite";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -213,5 +213,20 @@ describe("explicit encodings stay strict", () => {
     expect(items.filter((item) => item.kind !== "record")).toEqual([]);
     expect(fieldsOf(items)).toEqual(RECORDS);
     expect(await check({ path: "named-1252.csv", encoding: "windows-1252" })).toEqual({ columns: ["name", "city"] });
+  });
+
+  it("passes over an unchanged file once for its check, the run's check and the read, and again once the file is written", async () => {
+    const file = path.join(dir, "settled.csv");
+    const old = new Date(Date.now() - 3_600_000);
+    await writeFile(file, Buffer.from("name;city\nAna;Forli\n"));
+    await utimes(file, old, old);
+    expect(await check({ path: "settled.csv" })).toEqual({ columns: ["name", "city"] });
+    // Same bytes count, same times: taken for the file passed over already (the verdict, UTF-8, is kept).
+    await writeFile(file, Buffer.concat([Buffer.from("name;city\nAna;Forl"), Buffer.from([0xec]), Buffer.from("\n")]));
+    await utimes(file, old, old);
+    expect(await check({ path: "settled.csv" })).toEqual({ columns: ["name", "city"] });
+    // Written now, as any edit would: passed over again, and the windows-1252 byte is found.
+    await writeFile(file, Buffer.concat([Buffer.from("name;city\nAna;Forl"), Buffer.from([0xec]), Buffer.from("\n")]));
+    expect((await check({ path: "settled.csv" })).warnings).toEqual([expect.stringMatching(/^file settled\.csv is not UTF-8 \(first invalid byte at line 2\)/)]);
   });
 });
