@@ -1,14 +1,12 @@
 // Loads only the store section of a configuration: reading reports needs the store, never the PBX token or a
 // source's credentials, so only this section's ${ENV} references must be set.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import { interpolateEnv } from "./interpolate.js";
 import { configError, issueLine, issueMessage, type LoadOptions, type StoreOptionsConfig } from "./load.js";
 import { DEFAULTS, storeSchema } from "./schema.js";
-import { parseYamlSource } from "./yaml-source.js";
+import { parseYamlSource, readConfigText } from "./yaml-source.js";
 
 export interface StoreOnlyConfig {
   file: string;
@@ -20,13 +18,7 @@ const storeSection = z.object({ store: storeSchema.default({ client: "sqlite", f
 
 /** The store of a configuration file, its other sections unchecked; throws CONFIG_INVALID listing the store's problems. */
 export async function loadStoreConfig(file: string, options: LoadOptions = {}): Promise<StoreOnlyConfig> {
-  const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absolute, "utf8");
-  } catch (err) {
-    throw new SyncError("CONFIG_NOT_FOUND", `cannot read configuration file ${absolute}: ${(err as Error).message}`, { file: absolute, cause: err });
-  }
+  const { absolute, text } = await readConfigText(file);
   return parseStoreConfig(text, absolute, options);
 }
 

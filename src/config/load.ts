@@ -1,5 +1,4 @@
 // Loads a configuration file: YAML, ${ENV} interpolation, validation that lists every problem with its path and line.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { SyncError } from "../errors.js";
@@ -11,7 +10,7 @@ import { withMappingSources } from "./mapping-source.js";
 import { checkSecretExposure } from "./secret-exposure.js";
 import { notificationSecrets, type NotificationsConfig } from "./notifications-schema.js";
 import { systemTimezone } from "./schedule.js";
-import { formatPath, parseYamlSource, type AddProblem, type LineOf } from "./yaml-source.js";
+import { formatPath, parseYamlSource, readConfigText, type AddProblem, type LineOf } from "./yaml-source.js";
 import { configSchema, DEFAULTS, type PbxConfig, type RetryConfig, type RawConfig } from "./schema.js";
 
 export type StoreOptionsConfig =
@@ -73,16 +72,7 @@ export interface LoadOptions {
 
 /** Reads and validates a configuration file; throws one CONFIG_INVALID error listing every problem. */
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<AppConfig> {
-  const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absolute, "utf8");
-  } catch (err) {
-    throw new SyncError("CONFIG_NOT_FOUND", `cannot read configuration file ${absolute}: ${(err as Error).message}`, {
-      file: absolute,
-      cause: err,
-    });
-  }
+  const { absolute, text } = await readConfigText(file);
   const config = parseConfig(text, absolute, options);
   const exposure = await checkSecretExposure(absolute, text, { embeddedPbx: config.pbx.url === "embedded" });
   if (exposure) (options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`)))(exposure);

@@ -1,5 +1,8 @@
 // A configuration file's YAML with what its loaders share: the line of any path, and problems listed as file:line.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { SyncError } from "../errors.js";
 import { lineOfPath } from "../mapping/locate.js";
 import { yamlData } from "../mapping/yaml-data.js";
 import { duplicateKeys } from "../mapping/yaml-duplicates.js";
@@ -39,4 +42,14 @@ export function parseYamlSource(text: string, file: string): YamlSource {
 
 export function formatPath(p: readonly (string | number | symbol)[]): string {
   return p.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
+}
+
+/** A configuration file's absolute path and text; CONFIG_NOT_FOUND naming the path when it cannot be read. */
+export async function readConfigText(file: string): Promise<{ absolute: string; text: string }> {
+  const absolute = path.resolve(file);
+  try {
+    return { absolute, text: await readFile(absolute, "utf8") };
+  } catch (err) {
+    throw new SyncError("CONFIG_NOT_FOUND", `cannot read configuration file ${absolute}: ${(err as Error).message}`, { file: absolute, cause: err });
+  }
 }

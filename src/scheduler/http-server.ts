@@ -1,5 +1,5 @@
 // The daemon's small HTTP server: /healthz for probes, /metrics for Prometheus; the report viewer when asked for.
-import { listen } from "../http-listen.js";
+import { closer, listen } from "../http-listen.js";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SyncError } from "../errors.js";
@@ -60,20 +60,7 @@ export async function startDaemonHttp(options: DaemonHttpOptions): Promise<Daemo
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info({ url }, "daemon http listening");
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // server.close() alone waits for requests in flight (a slow health check) and, before Node 19, for idle
-        // keep-alive sockets to time out: either would hold the process open after a SIGTERM.
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { url, port, close: closer(server) };
 }
 
 interface Handlers {

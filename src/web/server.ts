@@ -1,5 +1,5 @@
 // The viewer's own HTTP server (`phonebook-sync serve`): Node's http server around the Hono app, closed cleanly.
-import { listen } from "../http-listen.js";
+import { closer, listen } from "../http-listen.js";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
@@ -29,19 +29,7 @@ export async function startViewerServer(app: Hono<ViewerEnv>, options: { host: s
   await listen(server, options.port, options.host, listenError);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Open live streams and idle keep-alive sockets would otherwise hold the close (and the process) open.
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { url, port, close: closer(server) };
 }
 
 function listenError(err: NodeJS.ErrnoException, port: number, host: string): SyncError {

@@ -1,13 +1,11 @@
 // Who may read the viewer: the `viewer:` section of a configuration (read alone, like the store's) and the
 // PBSYNC_VIEWER_* variables; and the rule that a viewer reachable beyond loopback needs one of them.
-import { readFile } from "node:fs/promises";
 import net from "node:net";
-import path from "node:path";
 import { z } from "zod";
 import { configError, issueLine, issueMessage, type LoadOptions } from "../config/load.js";
 import { interpolateEnv } from "../config/interpolate.js";
 import { VIEWER_DEFAULTS, viewerSchema, type ViewerConfig } from "../config/viewer-schema.js";
-import { parseYamlSource } from "../config/yaml-source.js";
+import { parseYamlSource, readConfigText } from "../config/yaml-source.js";
 import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import { parsePasswordHash, type PasswordHash } from "./password.js";
@@ -26,13 +24,7 @@ const viewerSection = z.object({ viewer: viewerSchema.optional() });
 
 /** The `viewer:` section of a configuration file, its other sections unchecked (no PBX token needed). */
 export async function loadViewerConfig(file: string, options: LoadOptions = {}): Promise<ViewerConfig | undefined> {
-  const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absolute, "utf8");
-  } catch (err) {
-    throw new SyncError("CONFIG_NOT_FOUND", `cannot read configuration file ${absolute}: ${(err as Error).message}`, { file: absolute, cause: err });
-  }
+  const { absolute, text } = await readConfigText(file);
   return parseViewerConfig(text, absolute, options);
 }
 
