@@ -3,10 +3,11 @@ import { SyncError } from "../errors.js";
 import { registerSecret } from "../redact.js";
 import type { PbxContact } from "./contact.js";
 import { serviceUrl } from "./endpoint.js";
+import { readImportSyncAnswer } from "./import-answer.js";
 import { checkContacts, contactsBody, encodeContacts } from "./multipart.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { addedContactId, importSyncResult, phonebookEntries } from "./results.js";
-import { Transport } from "./transport.js";
+import { Transport, type HttpAnswer } from "./transport.js";
 import {
   PHONEBOOK_FIELDS,
   type CallOptions,
@@ -44,7 +45,9 @@ export class PbxClient {
     if (contacts.length === 0) return { processed: 0, skipped: 0, warnings: 0, errors: 0, contacts: [] };
     const verbose = options.verbose ?? true;
     const { body, headers } = contactsBody(encodeContacts(contacts, this.options.extInfoEncoding));
-    const result = await this.call("phonebook_import_sync", verbose ? { verbose_output: "1" } : {}, options, { body, headers });
+    const params: Record<string, string> = verbose ? { verbose_output: "1" } : {};
+    // The one big answer of a sync: read by its own fast reader, fast-xml-parser behind it.
+    const result = await this.call("phonebook_import_sync", params, options, { body, headers }, readImportSyncAnswer);
     const parsed = importSyncResult(result);
     return verbose ? parsed : { ...parsed, contacts: [] };
   }
@@ -88,6 +91,7 @@ export class PbxClient {
     params: Record<string, string>,
     options: CallOptions,
     post?: { body: Buffer; headers: Record<string, string> },
+    read: (answer: HttpAnswer, service: string) => XmlNode = readResult,
   ): Promise<XmlNode> {
     const answer = await this.transport.send({
       service,
@@ -96,7 +100,7 @@ export class PbxClient {
       ...(post ?? {}),
       signal: options.signal,
     });
-    return readResult(answer, service);
+    return read(answer, service);
   }
 }
 

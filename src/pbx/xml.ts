@@ -42,6 +42,14 @@ export function excerpt(body: string): string {
  * wrong: HTTP status, empty body, HTML page, XML that is not the guide's, or the PBX's own refusal.
  */
 export function readResult(answer: HttpAnswer, service: string): XmlNode {
+  return parseResult(checkAnswer(answer, service), answer.status, service);
+}
+
+/**
+ * The checks that come before any XML reading: HTTP status, empty body, HTML page. Returns the body without
+ * its byte order mark and outer whitespace, the text every XML reader of an answer starts from.
+ */
+export function checkAnswer(answer: HttpAnswer, service: string): string {
   const body = answer.body.replace(/^\uFEFF/, "").trim();
   const where = `the PBX answer to ${service}`;
   if (answer.status < 200 || answer.status >= 300) {
@@ -60,20 +68,33 @@ export function readResult(answer: HttpAnswer, service: string): XmlNode {
       bodyExcerpt: excerpt(body),
     });
   }
+  return body;
+}
+
+/** A checked body (see checkAnswer) read with fast-xml-parser: its <result> on outcome=0, else the SyncError that says why not. */
+export function parseResult(body: string, status: number, service: string): XmlNode {
+  const where = `the PBX answer to ${service}`;
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
     return fail("PBX_MALFORMED_RESPONSE", `${where} is not well-formed XML (line ${line}, column ${col}: ${msg}): "${excerpt(body)}"`, {
-      status: answer.status,
+      status,
       bodyExcerpt: excerpt(body),
       cause: new Error(msg),
     });
   }
-  const parsed: unknown = parser.parse(body);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(body);
+  } catch (err) {
+    // The validator lets a few broken prologues through (`<?xml version=1.0"?>`) that the parser then throws on.
+    const msg = err instanceof Error ? err.message : String(err);
+    return fail("PBX_MALFORMED_RESPONSE", `${where} is not well-formed XML (${msg}): "${excerpt(body)}"`, { status, bodyExcerpt: excerpt(body), cause: err });
+  }
   const result = isNode(parsed) ? parsed["result"] : undefined;
   if (!isNode(result) || typeof result["outcome"] !== "string") {
     return fail("PBX_MALFORMED_RESPONSE", `${where} has no <result><outcome>: "${excerpt(body)}"`, {
-      status: answer.status,
+      status,
       bodyExcerpt: excerpt(body),
     });
   }
@@ -81,10 +102,10 @@ export function readResult(answer: HttpAnswer, service: string): XmlNode {
   if (outcome === "0") return result;
   if (outcome === "1") {
     const pbxError = text(result, "error") || "(no error text)";
-    return fail(refusalCode(pbxError), `the PBX refused ${service}: ${pbxError}`, { pbxError, status: answer.status });
+    return fail(refusalCode(pbxError), `the PBX refused ${service}: ${pbxError}`, { pbxError, status });
   }
   return fail("PBX_MALFORMED_RESPONSE", `${where} has outcome "${excerpt(outcome)}"; the guide knows only 0 and 1`, {
-    status: answer.status,
+    status,
     bodyExcerpt: excerpt(body),
   });
 }
