@@ -1,5 +1,6 @@
 // `phonebook-sync emulator`: runs the PBX emulator as a server until Ctrl-C or SIGTERM.
 import { Command, InvalidArgumentError, Option } from "commander";
+import { parseLatency, type Latency } from "../emulator/latency.js";
 import { EMULATOR_DEFAULTS } from "../emulator/types.js";
 import { SyncError } from "../errors.js";
 import { action } from "./exit.js";
@@ -23,6 +24,16 @@ export interface EmulatorFlags {
   db?: string;
   maxContacts: number;
   postMaxBytes: number;
+  latency?: Latency;
+}
+
+/** `--latency 100+0.5`, checked as commander reads it, so that a bad value is a usage error. */
+function latencyArgument(raw: string): Latency {
+  try {
+    return parseLatency(raw);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 export function emulatorCommand(): Command {
@@ -35,6 +46,11 @@ export function emulatorCommand(): Command {
     .option("--db <file>", "SQLite file that keeps the phonebook between runs (default: in memory)")
     .option("--max-contacts <n>", "most contacts in one phonebook_import_sync request", wholeNumber(1, 1_000_000), EMULATOR_DEFAULTS.maxContactsPerRequest)
     .option("--post-max-bytes <n>", "largest request body, like PHP's post_max_size", wholeNumber(1_024, 2 ** 31), EMULATOR_DEFAULTS.postMaxBytes)
+    .option(
+      "--latency <ms+ms>",
+      "a slow PBX: answer each phonebook_import_sync BASE ms + PER_CONTACT ms per contact after it arrived, e.g. 100+0.5 (default: at once)",
+      latencyArgument,
+    )
     .addHelpText(
       "after",
       `

@@ -6,6 +6,7 @@ import { handleAdmin } from "./admin.js";
 import { answerInstead, breaksAnswer, send, sendBroken, XML_TYPE } from "./answers.js";
 import { describeFault, FaultPlan } from "./faults.js";
 import { BodyTooLarge, readForm, type PostedForm } from "./form.js";
+import { checkLatency, holdMs, holdUntil, now, type Latency } from "./latency.js";
 import { Phonebook } from "./phonebook.js";
 import { isService, runService, type ServiceAnswer } from "./services.js";
 import { EMULATOR_DEFAULTS, EMULATOR_PATH, type EmulatorOptions, type Fault, type RequestLogEntry, type StoredContact } from "./types.js";
@@ -25,6 +26,8 @@ export interface RunningEmulator {
     clear(): void;
   };
   faults: { add(fault: Fault): void; clear(): void; pending(): number };
+  /** The steady latency of phonebook_import_sync answers (null: none), and the sum of the holds it set so far. */
+  latency: { get(): Latency | null; set(latency: Latency | null): void; totalMs(): number };
   /** Requests answered on seri_endpoint.php since the start. */
   readonly requests: number;
   /** The last requests, oldest first. */
@@ -47,6 +50,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`invalid emulator ${name} ${value}: use a whole number >= 1`);
   }
+  let latency = options.latency === undefined ? null : checkLatency(options.latency);
+  /** The PBX's own time: the holds set for phonebook_import_sync answers, one after another. */
+  let latencyTotalMs = 0;
+  const latencyControl = {
+    get: () => latency,
+    set: (value: Latency | null): void => {
+      latency = value === null ? null : checkLatency(value);
+    },
+    totalMs: () => latencyTotalMs,
+  };
   const phonebook = new Phonebook(options.dbFile);
   const faults = new FaultPlan();
   const log: RequestLogEntry[] = [];
@@ -61,7 +74,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://emulator");
     if (url.pathname.startsWith("/__emulator/")) {
-      await handleAdmin(req, res, url, { token: options.token, phonebook, faults, log, requests: () => requests });
+      await handleAdmin(req, res, url, { token: options.token, phonebook, faults, latency: latencyControl, log, requests: () => requests });
       return;
     }
     const method = req.method ?? "GET";
@@ -71,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return send(res, 404, "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>", "text/html");
     }
     requests += 1;
+    const arrived = now();
     const service = url.searchParams.get("service") ?? "";
     const fault = faults.take(service);
     const body = await readBody(req, settings.postMaxBytes);
@@ -83,6 +97,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const answer = answerFor(service, method, url.searchParams, body, fault);
     const broken = fault !== undefined && breaksAnswer(fault);
     const error = broken ? described : answer.error;
+    const held = service === "phonebook_import_sync" ? await holdAnswer(res, arrived, answer.contacts ?? 0) : undefined;
     record({
       method,
       service,
@@ -90,9 +105,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       ...(error === undefined ? {} : { error }),
       ...(answer.contacts === undefined ? {} : { contacts: answer.contacts }),
       ...taken,
+      ...(held === undefined ? {} : { heldMs: held }),
     });
     if (fault && broken) sendBroken(fault, req, res, answer.xml);
     else send(res, 200, answer.xml, XML_TYPE);
+  };
+
+  /** Under a latency, waits out the answer's hold; the milliseconds since the request arrived, or undefined with no latency. */
+  const holdAnswer = async (res: http.ServerResponse, arrived: number, contacts: number): Promise<number | undefined> => {
+    if (!latency) return undefined;
+    const hold = holdMs(latency, contacts);
+    latencyTotalMs += hold;
+    await holdUntil(res, arrived + hold);
+    // Rounded down, so that a logged hold is never longer than the real one.
+    return Math.floor((now() - arrived) * 10) / 10;
   };
 
   const answerFor = (
@@ -171,6 +197,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       clear: () => phonebook.clear(),
     },
     faults: { add: (fault) => faults.add(fault), clear: () => faults.clear(), pending: () => faults.pending() },
+    latency: latencyControl,
     get requests() {
       return requests;
     },

@@ -1,5 +1,6 @@
 // The emulator's public shapes: start options, a stored contact, and a fault to inject.
 import type { ExtInfoBlock } from "../pbx/contact.js";
+import type { Latency } from "./latency.js";
 
 export interface EmulatorOptions {
   /** Default 0: any free port. */
@@ -16,6 +17,12 @@ export interface EmulatorOptions {
   postMaxBytes?: number;
   /** Default 500: most contacts one get_phonebook answer lists. */
   searchLimit?: number;
+  /**
+   * Default none: a slow PBX, every phonebook_import_sync answer held until baseMs + perContactMs × its
+   * contacts after the request arrived (a timer: requests wait side by side). A request refused whole waits
+   * baseMs; a fault's answer in place of the service is not held.
+   */
+  latency?: Latency;
 }
 
 export const EMULATOR_DEFAULTS = {
@@ -122,4 +129,6 @@ export interface RequestLogEntry {
   error?: string;
   /** The fault this request took, described (e.g. "fault: HTTP 503, Retry-After 1 s"), whatever the outcome. */
   fault?: string;
+  /** Under a latency: milliseconds from the request's arrival to its answer (the emulator's work included). */
+  heldMs?: number;
 }
