@@ -19,6 +19,8 @@ export interface CsvRow {
   /** 1-based physical line of the file where the row starts. */
   line: number;
   fields: string[];
+  /** The row's text as it stands in the file (its line break included), for a clean row: what its fingerprint is taken of. */
+  text?: string;
   problem?: RowProblem;
 }
 
@@ -73,12 +75,19 @@ export class CsvRowReader {
   }
 
   async *read(chunks: AsyncIterable<string>): AsyncGenerator<CsvRow> {
+    for await (const rows of this.readBatches(chunks)) yield* rows;
+  }
+
+  /** The rows of each chunk together: a million rows cost a million hops through async generators less. */
+  async *readBatches(chunks: AsyncIterable<string>): AsyncGenerator<CsvRow[]> {
     for await (const chunk of chunks) {
       this.received.add(chunk);
       this.pending += this.dropUntilBreak ? this.dropLineRest(chunk) : chunk;
-      yield* this.parsePending(false);
+      const rows = [...this.parsePending(false)];
+      if (rows.length > 0) yield rows;
     }
-    yield* this.parsePending(true);
+    const rows = [...this.parsePending(true)];
+    if (rows.length > 0) yield rows;
   }
 
   private *parsePending(final: boolean): Generator<CsvRow> {
@@ -148,7 +157,7 @@ export class CsvRowReader {
     const error = result.errors[0];
     if (!error) {
       if (this.options.skipEmptyLines && fields.every((field) => field.trim() === "")) return;
-      this.rows.push({ line, fields });
+      this.rows.push({ line, fields, text });
       return;
     }
     // papaparse's index is just past the opening quote of the field it gave up on.
@@ -195,12 +204,10 @@ export class CsvRowReader {
 
 /** Line breaks in a text: "\r\n", "\n" and a lone "\r" each end one physical line, as editors count them. */
 function countBreaks(text: string): number {
+  // indexOf runs in native code: a row usually holds one break, at its end, and most files no "\r" at all.
   let breaks = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10) breaks++;
-    else if (code === 13 && text.charCodeAt(i + 1) !== 10) breaks++;
-  }
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) breaks++;
+  for (let at = text.indexOf("\r"); at !== -1; at = text.indexOf("\r", at + 1)) if (text.charCodeAt(at + 1) !== 10) breaks++;
   return breaks;
 }
 

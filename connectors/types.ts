@@ -8,6 +8,11 @@ export interface SourceRecord {
   kind: "record";
   ref: string;
   fields: Readonly<Record<string, unknown>>;
+  /**
+   * A 64-bit fingerprint of the record as read, when the connector has a cheap one (a CSV row's text under its
+   * header and dialect): records with equal fingerprints must have equal fields. The sync then hashes no JSON.
+   */
+  fingerprint?: bigint;
 }
 
 /** A record the source could not read (a malformed CSV row...): reported, and the read goes on. */

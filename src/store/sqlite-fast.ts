@@ -4,6 +4,7 @@ import type { Knex } from "knex";
 interface Statement {
   run(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  raw(toggle: boolean): Statement;
 }
 interface RawSqlite {
   prepare(sql: string): Statement;
@@ -37,25 +38,35 @@ interface PoolClient {
  * are one per 500 records, and knex's query building and preparing each one anew cost more than the read.
  */
 export async function allRows(db: Knex, sql: string, params: readonly unknown[]): Promise<unknown[]> {
+  return pooled(db, (connection) => prepared(connection, sql).all(...params));
+}
+
+/** allRows with each row as an array of its columns: no object per row, for the scan of a whole state (a third faster). */
+export async function allRawRows(db: Knex, sql: string, params: readonly unknown[]): Promise<unknown[][]> {
+  return pooled(db, (connection) => prepared(connection, sql, true).all(...params) as unknown[][]);
+}
+
+async function pooled<T>(db: Knex, use: (connection: RawSqlite) => T): Promise<T> {
   const client = db.client as PoolClient;
   const connection = (await client.acquireConnection()) as RawSqlite;
   try {
-    return prepared(connection, sql).all(...params);
+    return use(connection);
   } finally {
     await client.releaseConnection(connection);
   }
 }
 
-function prepared(connection: RawSqlite, sql: string): Statement {
+function prepared(connection: RawSqlite, sql: string, raw = false): Statement {
+  const key = raw ? `raw:${sql}` : sql;
   let cache = statements.get(connection);
   if (!cache) {
     cache = new Map();
     statements.set(connection, cache);
   }
-  let statement = cache.get(sql);
+  let statement = cache.get(key);
   if (!statement) {
-    statement = connection.prepare(sql);
-    cache.set(sql, statement);
+    statement = raw ? connection.prepare(sql).raw(true) : connection.prepare(sql);
+    cache.set(key, statement);
   }
   return statement;
 }

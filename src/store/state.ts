@@ -112,6 +112,7 @@ const SQLITE_UPSERT =
   `INSERT INTO ${STATE_TABLE} (${UPSERT_COLUMNS.join(", ")}) VALUES (${UPSERT_COLUMNS.map(() => "?").join(", ")}) ` +
   "ON CONFLICT (pbx_key, app_name, external_id) DO UPDATE SET pbx_id = excluded.pbx_id, contact_hash = excluded.contact_hash, " +
   "source_hash = excluded.source_hash, last_run_id = excluded.last_run_id, confirmed_at = excluded.confirmed_at, display_name = excluded.display_name, sent = excluded.sent";
+const SQLITE_REFRESH = `UPDATE ${STATE_TABLE} SET source_hash = ? WHERE pbx_key = ? AND app_name = ? AND external_id = ?`;
 const SQLITE_DELETE = `DELETE FROM ${STATE_TABLE} WHERE pbx_key = ? AND app_name = ? AND external_id = ?`;
 
 export async function upsertState(trx: Knex.Transaction, where: StateScope, runId: number, rows: readonly StateUpsert[]): Promise<void> {
@@ -156,6 +157,12 @@ export async function refreshSourceHashes(
   where: StateScope,
   rows: ReadonlyArray<{ externalId: string; sourceHash: string }>,
 ): Promise<void> {
+  if (isBetterSqlite(trx)) {
+    // The first run after an upgrade refreshes every contact's source hash: one prepared statement, not a query built per row.
+    const appName = clip(where.appName, SIZES.appName);
+    await runEach(trx, SQLITE_REFRESH, rows.map((row) => [row.sourceHash, where.pbxKey, appName, row.externalId]));
+    return;
+  }
   for (const row of rows) await scope(trx, where).where({ external_id: row.externalId }).update({ source_hash: row.sourceHash });
 }
 

@@ -7,6 +7,7 @@ import { abortInterruptedRuns, finishRun, findRun, insertRun, lastRun, latestRun
 import { applyStateChanges, countState, iterateStateEntries, lookupSent, lookupState } from "./state.js";
 import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
 import { storeLocks } from "./store-locks.js";
+import { scanSourceHashes } from "./state-scan.js";
 import type { ContactResultInput, ContactResultRow, ContactStateView, ResultsFilter, StateChanges, StateEntry, StateScope, Store } from "./types.js";
 import { readWatermark, writeWatermark } from "./watermarks.js";
 
@@ -63,6 +64,7 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
       count: () => guarded(`cannot count the contact state of ${scope.appName}`, target, () => countState(db, scope)),
       lookup: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupState(db, scope, ids)),
       entries: () => stateEntries(scope),
+      scan: (onEntry) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => scanSourceHashes(db, scope, onEntry)),
       sent: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupSent(db, scope, ids)),
     };
   }

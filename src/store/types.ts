@@ -221,6 +221,8 @@ export interface ContactStateView {
   lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
   /** Every contact in the scope (its id, last-sent name and PBX id), in pages ordered by id. */
   entries(): AsyncIterable<StateEntry>;
+  /** Hands every contact's id and stored source hash to `onEntry`, holding none of them; returns how many. */
+  scan(onEntry: (externalId: string, sourceHash: string) => void): Promise<number>;
   /** The contacts of these ids as last confirmed (queried in chunks); ids without state or without it are absent. */
   sent(ids: readonly string[]): Promise<Map<string, SentContact>>;
 }

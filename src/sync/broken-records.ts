@@ -2,7 +2,7 @@
 import type { SourceProblem } from "../../connectors/types.js";
 import type { CompiledMapping } from "../mapping/index.js";
 import type { ContactState } from "../store/index.js";
-import type { FingerprintSet } from "./seen-set.js";
+import type { SeenIds } from "./seen-ids.js";
 
 /** Past this many recognised contacts, further broken records count as unknown (and hold the deletions). */
 export const MAX_KEPT = 10_000;
@@ -37,7 +37,7 @@ export class BrokenRecordKeeper {
   }
 
   /** Marks the kept contacts seen, at the end of the read; returns how many were not seen already. */
-  markSeen(seen: FingerprintSet): number {
+  markSeen(seen: SeenIds): number {
     let added = 0;
     for (const id of this.kept) if (seen.add(id)) added++;
     this.kept.clear();

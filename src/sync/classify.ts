@@ -4,8 +4,12 @@ import type { CompiledMapping } from "../mapping/index.js";
 import type { ContactResultInput, RunCounts } from "../store/index.js";
 import type { ContactState } from "../store/index.js";
 import { displayNameOf, type PendingContact } from "./batcher.js";
-import { contactHashOf, sourceHashOf } from "./hashes.js";
-import type { FingerprintSet } from "./seen-set.js";
+import { hex64, idFingerprint } from "./fingerprint.js";
+import { contactHashMatches, contactHashOf, sourceFingerprintOf } from "./hashes.js";
+import type { SeenIds } from "./seen-ids.js";
+import type { StateTable } from "./state-table.js";
+
+const NO_STATES: ReadonlyMap<string, ContactState> = new Map();
 
 export type Classified =
   /** To push: new to the state (insert) or changed since the PBX last confirmed it (update). */
@@ -17,30 +21,57 @@ export type Classified =
 
 export interface ClassifyContext {
   mapping: CompiledMapping;
+  /** The mapping's part of every source fingerprint (sourceSeedOf). */
+  seed: bigint;
   /** Push every contact, whatever the state says (`--full`). */
   full: boolean;
   /** External ids seen in this run: duplicates, and (at the end) what must not be deleted. */
-  seen: FingerprintSet;
+  seen: SeenIds;
   counts: RunCounts;
   /** Ids that had state and were seen for the first time in this run: the rest of the state vanished. */
   seenInState: number;
+  /** The state as the run started, in memory: settles unchanged records and tells new ones without a query. */
+  table: StateTable;
   lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
 }
 
 /**
- * Classifies a chunk of records with one state lookup. An unchanged record (same raw record, same mapping)
- * is not mapped at all: that is where an incremental run saves its time.
+ * Classifies a chunk of records. An unchanged record (same raw record, same mapping as the state holds) is
+ * settled by the in-memory table and not mapped at all: that is where a nightly run saves its time. Only records
+ * the table cannot settle (changed, or all of them with `full`) have their stored hashes read, in one query.
  */
 export async function classifyChunk(records: readonly SourceRecord[], ctx: ClassifyContext): Promise<Classified[]> {
-  const { mapping, counts } = ctx;
+  const { mapping, counts, table, seen } = ctx;
   const appName = mapping.appName;
-  const ids = records.map((record) => mapping.externalIdOf(record.fields));
-  const states = await ctx.lookup(ids.filter((id) => id !== ""));
+  // Each record's id, its fingerprint (computed once for the table and the seen-set), source fingerprint, and slot.
+  const ids = new Array<string>(records.length);
+  const idHigh = new Uint32Array(records.length);
+  const idLow = new Uint32Array(records.length);
+  const fingerprints = new Array<bigint>(records.length);
+  const slots = new Int32Array(records.length);
+  const unsettled: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as SourceRecord;
+    const id = mapping.externalIdOf(record.fields);
+    ids[i] = id;
+    fingerprints[i] = sourceFingerprintOf(ctx.seed, record);
+    const [high, low] = idFingerprint(id);
+    idHigh[i] = high;
+    idLow[i] = low;
+    const slot = id === "" ? -1 : table.slotOfFingerprint(high, low);
+    slots[i] = slot;
+    if (slot >= 0 && (ctx.full || !table.matches(slot, fingerprints[i] as bigint))) unsettled.push(id);
+  }
+  const states = unsettled.length > 0 ? await ctx.lookup(unsettled) : NO_STATES;
   const out: Classified[] = [];
   records.forEach((record, index) => {
-    const id = ids[index] ?? "";
+    const id = ids[index] as string;
+    const fingerprint = fingerprints[index] as bigint;
+    const slot = slots[index] as number;
+    const high = idHigh[index] as number;
+    const low = idLow[index] as number;
     const { ref, fields } = record;
-    if (id !== "" && ctx.seen.has(id)) {
+    if (id !== "" && seen.hasAt(slot, high, low)) {
       counts.duplicates++;
       out.push({
         kind: "row",
@@ -48,17 +79,17 @@ export async function classifyChunk(records: readonly SourceRecord[], ctx: Class
       });
       return;
     }
-    const state = states.get(id);
-    const sourceHash = sourceHashOf(mapping, fields);
+    const inState = slot >= 0;
     const markSeen = (): void => {
-      if (ctx.seen.add(id) && state) ctx.seenInState++;
+      if (seen.addAt(slot, high, low) && inState) ctx.seenInState++;
     };
-    if (!ctx.full && state?.sourceHash === sourceHash) {
+    if (!ctx.full && inState && table.matches(slot, fingerprint)) {
       markSeen();
       counts.unchanged++;
       out.push({ kind: "unchanged", externalId: id });
       return;
     }
+    const sourceHash = hex64(fingerprint);
     const mapped = mapping.apply(fields, ref);
     if (mapped.kind === "skip") {
       // Not marked seen: a contact a rule now skips (a customer set inactive) leaves the PBX with the deletions.
@@ -77,14 +108,15 @@ export async function classifyChunk(records: readonly SourceRecord[], ctx: Class
     markSeen();
     const json = JSON.stringify(contact);
     const contactHash = contactHashOf(json);
-    if (!ctx.full && state?.contactHash === contactHash) {
+    const state = states.get(id);
+    if (!ctx.full && contactHashMatches(state?.contactHash, json, contactHash)) {
       counts.unchanged++;
       out.push({ kind: "unchanged", externalId: id, refresh: { externalId: id, sourceHash } });
       return;
     }
     out.push({
       kind: "push",
-      action: state ? "update" : "insert",
+      action: inState ? "update" : "insert",
       pending: {
         ref,
         contact,

@@ -6,7 +6,7 @@ import type { CompiledMapping } from "../mapping/index.js";
 import type { RunCounts, Store } from "../store/index.js";
 import type { ContactState } from "../store/index.js";
 import { sha1Hex } from "./hashes.js";
-import type { FingerprintSet } from "./seen-set.js";
+import type { SeenIds } from "./seen-ids.js";
 
 export interface IncrementalRun {
   /** Watermarks are kept per job and per mapping + query: another of either starts over with a full read. */
@@ -58,7 +58,7 @@ export class PresentKeys {
   constructor(
     private readonly mapping: CompiledMapping,
     private readonly lookup: (ids: readonly string[]) => Promise<Map<string, ContactState>>,
-    private readonly seen: FingerprintSet,
+    private readonly seen: SeenIds,
     private readonly counts: RunCounts,
     private readonly chunkSize = 500,
   ) {}

@@ -14,7 +14,8 @@ import { TaskPool } from "./pool.js";
 import { noProgress, type ProgressSink, type ProgressSnapshot } from "./progress.js";
 import { ResultWriter } from "./result-writer.js";
 import type { RunJobOptions } from "./run-types.js";
-import { FingerprintSet } from "./seen-set.js";
+import { SeenIds } from "./seen-ids.js";
+import type { StateTable } from "./state-table.js";
 
 /** What the start phase found: the compiled mapping, whose state, and how much of it there was. */
 export interface Prepared {
@@ -24,6 +25,8 @@ export interface Prepared {
   checked: CheckResult;
   scope: StateScope;
   state: ContactStateView;
+  /** The state read into memory as the run started (a per-run cache; the store stays the truth). */
+  table: StateTable;
   stateBefore: number;
   incremental: IncrementalRun | undefined;
 }
@@ -40,7 +43,7 @@ export class JobRun {
   readonly full: boolean;
   readonly started = Date.now();
   readonly counts: RunCounts = emptyCounts();
-  readonly seen = new FingerprintSet();
+  readonly seen = new SeenIds();
   readonly planned = { insert: 0, update: 0, delete: 0 };
   readonly batcher: Batcher;
   readonly pool: TaskPool;

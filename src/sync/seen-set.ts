@@ -1,4 +1,5 @@
 // A compact set of 64-bit fingerprints: finds duplicate external ids in a source at ~16 bytes per contact.
+import { idFingerprint as fingerprint } from "./fingerprint.js";
 
 /**
  * Open addressing over a Uint32Array of (high, low) pairs; 0/0 marks an empty slot. A JS Set of a million
@@ -22,6 +23,11 @@ export class FingerprintSet {
   /** Adds the key; returns false when it was already there. */
   add(key: string): boolean {
     const [high, low] = fingerprint(key);
+    return this.addFingerprint(high, low);
+  }
+
+  /** add() of a key whose fingerprint (idFingerprint) the caller already has. */
+  addFingerprint(high: number, low: number): boolean {
     if (this.insert(high, low)) {
       this.used++;
       if (this.used * 2 > this.slots.length / 2) this.grow();
@@ -33,6 +39,11 @@ export class FingerprintSet {
   /** Whether the key was added. A false "yes" has the odds above; a "no" is always right. */
   has(key: string): boolean {
     const [high, low] = fingerprint(key);
+    return this.hasFingerprint(high, low);
+  }
+
+  /** has() of a key whose fingerprint (idFingerprint) the caller already has. */
+  hasFingerprint(high: number, low: number): boolean {
     const mask = this.slots.length / 2 - 1;
     for (let slot = low & mask; ; slot = (slot + 1) & mask) {
       const h = this.slots[slot * 2];
@@ -64,30 +75,4 @@ export class FingerprintSet {
       if (high !== 0) this.insert(high, old[i + 1] as number);
     }
   }
-}
-
-/**
- * Two independent 32-bit FNV-1a style hashes of the UTF-16 code units (64 bits in all), mixed at the end:
- * no crypto object per id, which on a million ids was most of the cost of the set.
- */
-function fingerprint(key: string): [high: number, low: number] {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    a = Math.imul(a ^ code, 0x01000193);
-    b = Math.imul(b ^ code, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  a = mix(a ^ key.length);
-  b = mix(b ^ Math.imul(key.length, 0x27d4eb2d));
-  // Never 0/0, which marks an empty slot.
-  return [(a | 1) >>> 0, b >>> 0];
-}
-
-/** murmur3's finalizer: every input bit reaches every output bit. */
-function mix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }

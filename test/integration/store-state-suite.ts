@@ -13,6 +13,7 @@ import {
   type StateScope,
   type StateUpsert,
 } from "../../src/store/state.js";
+import { SCAN_PAGE } from "../../src/store/state-scan.js";
 import type { StoreSuiteSetup } from "./store-suite.js";
 
 const CRM: StateScope = { pbxKey: "a".repeat(40), appName: "CRM" };
@@ -73,6 +74,29 @@ export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
       expect(await countState(db, OTHER_APP)).toBe(2500);
       expect(await countState(db, OTHER_PBX)).toBe(2500);
       expect((await lookupState(db, OTHER_APP, ["k00001"])).get("k00001")?.sourceHash).toBe("s-k00001");
+    });
+
+    it("hands over every contact of one scope with its source hash, across keyset pages", async () => {
+      const ids = Array.from({ length: 2 * SCAN_PAGE + 7 }, (_, i) => `s${i}`);
+      store = await openStore(await setup.makeOptions());
+      const runId = await store.createRun({ job: "crm", appName: "CRM", trigger: "manual", pbx: "x" });
+      await store.knex.transaction(async (trx: Knex.Transaction) => {
+        await upsertState(trx, CRM, runId, ids.map((id) => state(id)));
+        await upsertState(trx, OTHER_APP, runId, [state("s1", "e"), state("only-erp", "e")]);
+        await upsertState(trx, OTHER_PBX, runId, [state("only-other-pbx", "f")]);
+      });
+      const seen = new Map<string, string>();
+      const count = await store.contactState(CRM).scan((externalId, sourceHash) => {
+        expect(seen.has(externalId)).toBe(false);
+        seen.set(externalId, sourceHash);
+      });
+      expect(count).toBe(ids.length);
+      expect([...seen.keys()].sort()).toEqual([...ids].sort());
+      expect(seen.get(`s${2 * SCAN_PAGE + 6}`)).toBe(`s-s${2 * SCAN_PAGE + 6}`);
+      const erp: string[] = [];
+      expect(await store.contactState(OTHER_APP).scan((externalId) => erp.push(externalId))).toBe(2);
+      expect(erp.sort()).toEqual(["only-erp", "s1"]);
+      expect(await store.contactState({ pbxKey: CRM.pbxKey, appName: "NONE" }).scan(() => undefined)).toBe(0);
     });
 
     it("overwrites a contact's state when the PBX confirms it again", async () => {

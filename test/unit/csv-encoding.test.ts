@@ -9,6 +9,7 @@ import { isSyncError, type SyncError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { Collector } from "../helpers/collect.js";
 import { tempDir } from "../helpers/temp.js";
+import { withoutFingerprint } from "../helpers/csv-items.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ async function write(name: string, content: Buffer): Promise<void> {
 async function readAll(options: Record<string, unknown>, log?: Collector): Promise<SourceItem[]> {
   const logger = log ? createLogger({ destination: log }) : undefined;
   const items: SourceItem[] = [];
-  for await (const item of csvConnector.read(csv(options), { baseDir: dir, ...(logger ? { logger } : {}) })) items.push(item);
+  for await (const item of csvConnector.read(csv(options), { baseDir: dir, ...(logger ? { logger } : {}) })) items.push(withoutFingerprint(item));
   return items;
 }
 
@@ -49,7 +50,7 @@ async function failure(fn: () => Promise<unknown>): Promise<SyncError> {
 async function readUntilError(options: Record<string, unknown>): Promise<{ items: SourceItem[]; error: SyncError }> {
   const items: SourceItem[] = [];
   const error = await failure(async () => {
-    for await (const item of csvConnector.read(csv(options), { baseDir: dir })) items.push(item);
+    for await (const item of csvConnector.read(csv(options), { baseDir: dir })) items.push(withoutFingerprint(item));
   });
   return { items, error };
 }

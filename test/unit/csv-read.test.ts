@@ -10,6 +10,7 @@ import type { SourceItem, SourceRecord } from "../../connectors/types.js";
 import { createLogger } from "../../src/logger.js";
 import { Collector } from "../helpers/collect.js";
 import { tempDir } from "../helpers/temp.js";
+import { withoutFingerprint } from "../helpers/csv-items.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
@@ -20,7 +21,7 @@ function csv(options: Record<string, unknown>) {
 async function readAll(options: Record<string, unknown>, baseDir = FIXTURES, ctx: { log?: Collector } = {}): Promise<SourceItem[]> {
   const logger = ctx.log ? createLogger({ destination: ctx.log, level: "debug" }) : undefined;
   const items: SourceItem[] = [];
-  for await (const item of csvConnector.read(csv(options), { baseDir, ...(logger ? { logger } : {}) })) items.push(item);
+  for await (const item of csvConnector.read(csv(options), { baseDir, ...(logger ? { logger } : {}) })) items.push(withoutFingerprint(item));
   return items;
 }
 

@@ -10,6 +10,7 @@ import { csvConfigSchema, csvConnector } from "../../connectors/csv.js";
 import { MAX_RECORD_CHARS } from "../../connectors/csv-rows.js";
 import { refOf, type SourceItem, type SourceRecord } from "../../connectors/types.js";
 import { tempDir } from "../helpers/temp.js";
+import { withoutFingerprint } from "../helpers/csv-items.js";
 
 function csv(options: Record<string, unknown>) {
   return csvConfigSchema.parse({ type: "csv", ...options });
@@ -17,7 +18,7 @@ function csv(options: Record<string, unknown>) {
 
 async function readAll(options: Record<string, unknown>): Promise<SourceItem[]> {
   const items: SourceItem[] = [];
-  for await (const item of csvConnector.read(csv(options), { baseDir: dir })) items.push(item);
+  for await (const item of csvConnector.read(csv(options), { baseDir: dir })) items.push(withoutFingerprint(item));
   return items;
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { csvConnector, type SourceItem } from "../../connectors/index.js";
 import { compileMapping, loadMapping, type CompiledMapping, type MapResult } from "../../src/mapping/index.js";
+import { withoutFingerprint } from "../helpers/csv-items.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const FIXTURES = path.join(ROOT, "test", "fixtures");
@@ -12,7 +13,7 @@ async function readCsv(file: string): Promise<{ columns: string[]; items: Source
   const ctx = { baseDir: ROOT };
   const { columns = [] } = await csvConnector.check(config, ctx);
   const items: SourceItem[] = [];
-  for await (const item of csvConnector.read(config, ctx)) items.push(item);
+  for await (const item of csvConnector.read(config, ctx)) items.push(withoutFingerprint(item));
   return { columns, items };
 }
 

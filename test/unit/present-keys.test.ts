@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ContactState } from "../../src/store/index.js";
 import { emptyCounts } from "../../src/sync/counts.js";
 import { PresentKeys } from "../../src/sync/incremental.js";
-import { FingerprintSet } from "../../src/sync/seen-set.js";
+import { SeenIds } from "../../src/sync/seen-ids.js";
 import { compile } from "./mapping-helpers.js";
 
 const mapping = compile("fields:\n  name: { from: name }\n");
@@ -13,7 +13,7 @@ const key = (id: string) => ({ kind: "present" as const, ref: `id ${id}`, fields
 
 describe("PresentKeys", () => {
   it("counts each key once, leaves out the ids already read whole, and counts the ones in state", async () => {
-    const seen = new FingerprintSet();
+    const seen = new SeenIds();
     seen.add("2"); // read whole as changed before the keys came
     const counts = emptyCounts();
     const present = new PresentKeys(mapping, lookup, seen, counts, 3);

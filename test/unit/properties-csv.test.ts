@@ -175,7 +175,7 @@ describe("the CSV connector reads what papaparse reads (fast-check)", () => {
         const { text } = textOf(file);
         const reader = new CsvRowReader({ delimiter: file.configured, quote: '"', skipEmptyLines: true });
         const rows: { line: number; fields: string[]; problem?: unknown }[] = [];
-        for await (const row of reader.read(chunksOf(text, sizes))) rows.push(row);
+        for await (const { text: _text, ...row } of reader.read(chunksOf(text, sizes))) rows.push(row);
         // Rows as wide as the header (the others are reported by the connector), after the header; any problem shows.
         const read = rows.slice(1).filter((row) => row.problem !== undefined || row.fields.length === file.header.length);
         const expected = papaparseReads(file)

@@ -3,6 +3,7 @@ import type { SourceItem, SourceProblem, SourceRecord, SourceWarning } from "../
 import { toSyncError } from "../../errors.js";
 import { BrokenRecordKeeper } from "../broken-records.js";
 import { classifyChunk, type Classified, type ClassifyContext } from "../classify.js";
+import { sourceSeedOf } from "../hashes.js";
 import { PresentKeys } from "../incremental.js";
 import type { JobRun, Prepared } from "../job-run.js";
 import { isTransient } from "./finish.js";
@@ -30,9 +31,10 @@ const CLASSIFY_CHUNK = 500;
  * deletions need the whole source.
  */
 export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> {
-  const { mapping, state } = prepared;
+  const { mapping, state, table } = prepared;
   const lookup = (ids: readonly string[]) => state.lookup(ids);
-  const classify: ClassifyContext = { mapping, full: run.full, seen: run.seen, counts: run.counts, seenInState: 0, lookup };
+  const seed = sourceSeedOf(mapping);
+  const classify: ClassifyContext = { mapping, seed, full: run.full, seen: run.seen, counts: run.counts, seenInState: 0, table, lookup };
   const keeper = new BrokenRecordKeeper(mapping, lookup);
   const present = new PresentKeys(mapping, lookup, run.seen, run.counts);
   let chunk: SourceRecord[] = [];

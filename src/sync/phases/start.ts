@@ -10,6 +10,8 @@ import type { RetryConfig } from "../../config/schema.js";
 import { pbxKeyOf } from "../hashes.js";
 import { planIncremental } from "../incremental.js";
 import type { JobRun, Prepared } from "../job-run.js";
+import type { ContactStateView } from "../../store/index.js";
+import { StateTable } from "../state-table.js";
 import { withRetry } from "../retry.js";
 
 /**
@@ -65,11 +67,21 @@ export async function startPhase(run: JobRun): Promise<Prepared> {
   const scope = { pbxKey: pbxKeyOf(run.options.pbxLabel), appName: mapping.appName };
   const state = run.store.contactState(scope);
   const stateBefore = await state.count();
+  const table = await loadStateTable(state, stateBefore);
+  run.seen.attach(table);
   const incremental = await planIncremental(run.store, run.job.name, mapping, checked, run.full || stateBefore === 0);
   run.openWriter(scope);
   run.logger.info(
-    { runId: run.runId, pbx: run.options.pbxLabel, dryRun: run.dryRun, full: run.full, stateBefore, since: incremental?.since ?? null },
+    { runId: run.runId, pbx: run.options.pbxLabel, dryRun: run.dryRun, full: run.full, stateBefore, stateTableBytes: table.bytes, since: incremental?.since ?? null },
     "run started",
   );
-  return { source: run.source, mapping, checked, scope, state, stateBefore, incremental };
+  return { source: run.source, mapping, checked, scope, state, table, stateBefore, incremental };
+}
+
+/** The job's state as one in-memory table, read in one pass over the store. */
+async function loadStateTable(state: ContactStateView, expected: number): Promise<StateTable> {
+  const table = new StateTable(expected);
+  await state.scan((externalId, sourceHash) => table.add(externalId, sourceHash));
+  table.freeze();
+  return table;
 }
