@@ -2,6 +2,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import type { Latency } from "../src/emulator/latency.js";
 import type { StoredContact } from "../src/emulator/types.js";
 
 export interface EmulatorProcess {
@@ -9,7 +10,8 @@ export interface EmulatorProcess {
   url: string;
   token: string;
   pid: number | undefined;
-  stats(): Promise<{ contacts: number; requests: number }>;
+  /** latencyTotalMs: the holds a --latency set so far (the PBX's own time, one request after another). */
+  stats(): Promise<{ contacts: number; requests: number; latencyTotalMs: number }>;
   /** Every stored contact: one JSON document, so only for sources of moderate size. */
   contacts(): Promise<StoredContact[]>;
   /** CPU seconds (user + system) the emulator has used so far; NaN where /proc is not there (not Linux). */
@@ -20,8 +22,10 @@ export interface EmulatorProcess {
 const READY = /listening on (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 20_000;
 
-export async function startEmulatorProcess(cli: string, token: string): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [cli, "emulator", "--port", "0"], {
+/** `latency`: a slow PBX (`--latency`), for the rows that measure a sync bound by the PBX. */
+export async function startEmulatorProcess(cli: string, token: string, latency?: Latency): Promise<EmulatorProcess> {
+  const slow = latency ? ["--latency", `${latency.baseMs}+${latency.perContactMs}`] : [];
+  const child = spawn(process.execPath, [cli, "emulator", "--port", "0", ...slow], {
     env: { ...process.env, VOISPEED_TOKEN: token },
     stdio: ["ignore", "pipe", "pipe"],
   });

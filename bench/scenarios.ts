@@ -1,7 +1,8 @@
 // The measured scenarios, one row of the table each. Another source (a SQL table, a REST API) adds its own
 // baselines and the same three sync scenarios with syncScenarios(), pointing at a config for that source.
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Latency } from "../src/emulator/latency.js";
 import { openStore, type RunCounts, type RunRow } from "../src/store/index.js";
 import type { DbServer } from "../test/helpers/db-servers.js";
 import type { EmulatorProcess } from "./emulator.js";
@@ -23,7 +24,7 @@ export interface RunContext {
   mariadb?: { server: DbServer; loaded: boolean; edited: boolean };
 }
 
-export type ScenarioRole = "parse-only" | "naive" | "first sync" | "no-change sync" | "1% changed";
+export type ScenarioRole = "parse-only" | "naive" | "first sync" | "no-change sync" | "1% changed" | "first sync, slow PBX";
 
 export interface Scenario {
   role: ScenarioRole;
@@ -68,22 +69,26 @@ function csvBaseline(role: "parse-only" | "naive"): Scenario {
   };
 }
 
-async function writeCsvConfigs(ctx: RunContext): Promise<void> {
-  await prepareCsv(ctx);
-  const sources = csvOf(ctx);
+/** A config syncing one CSV file into the context's emulator, recorded in `store` (in ctx.dir); concurrency is the default. */
+function csvConfig(ctx: RunContext, file: string, store: string): string {
   const mapping = path.join(ctx.root, "bench", "mapping.yaml");
-  const config = (file: string): string => `pbx:
+  return `pbx:
   url: ${JSON.stringify(ctx.emulator.url)}
   token: \${VOISPEED_TOKEN}
-store: { client: sqlite, filename: ./store.sqlite }
+store: { client: sqlite, filename: ./${store} }
 jobs:
   - name: bench
     appName: ${APP_NAME}
     source: { type: csv, path: ${JSON.stringify(file)} }
     mapping: ${JSON.stringify(mapping)}
 `;
-  await writeFile(path.join(ctx.dir, "csv-whole.yaml"), config(sources.source));
-  await writeFile(path.join(ctx.dir, "csv-edited.yaml"), config(sources.edited));
+}
+
+async function writeCsvConfigs(ctx: RunContext): Promise<void> {
+  await prepareCsv(ctx);
+  const sources = csvOf(ctx);
+  await writeFile(path.join(ctx.dir, "csv-whole.yaml"), csvConfig(ctx, sources.source, "store.sqlite"));
+  await writeFile(path.join(ctx.dir, "csv-edited.yaml"), csvConfig(ctx, sources.edited, "store.sqlite"));
 }
 
 async function latestRun(ctx: RunContext, storeFile: string): Promise<RunRow | undefined> {
@@ -170,6 +175,8 @@ export interface SourceGroup {
   scenarios: readonly Scenario[];
   /** Stops what the group's scenarios started (an API serving the source), after its last scenario and the end check. */
   finish?(ctx: RunContext): Promise<void>;
+  /** The group's emulator is a slow PBX (`--latency`); its rows are compared with the PBX's own time. */
+  latency?: Latency;
 }
 
 export const CSV_GROUP: SourceGroup = {
@@ -180,4 +187,36 @@ export const CSV_GROUP: SourceGroup = {
     csvBaseline("naive"),
     ...syncScenarios({ source: "csv", prepare: writeCsvConfigs, configs: { whole: "csv-whole.yaml", edited: "csv-edited.yaml" }, store: "store.sqlite", shape: csvOf }),
   ],
+};
+
+/** Issue 14's slow PBX: each batch answered 100 ms + 0.5 ms per contact after it arrived. */
+export const SLOW_PBX: Latency = { baseMs: 100, perContactMs: 0.5 };
+const SLOW_STORE = "store-slow.sqlite";
+
+/**
+ * A first sync into an empty slow PBX with a fresh store. It reads the edited source (N less its removed rows), so
+ * that the group's end check, the same as the other CSV rows', finds the emulator holding exactly that source.
+ */
+const slowPbxFirstSync: Scenario = {
+  role: "first sync, slow PBX",
+  source: "csv",
+  prepare: async (ctx) => {
+    await prepareCsv(ctx);
+    for (const suffix of ["", "-wal", "-shm"]) await rm(path.join(ctx.dir, `${SLOW_STORE}${suffix}`), { force: true });
+    await writeFile(path.join(ctx.dir, "csv-slow.yaml"), csvConfig(ctx, csvOf(ctx).edited, SLOW_STORE));
+  },
+  command: (ctx) => ({ args: [cli(ctx), "sync", "--config", path.join(ctx.dir, "csv-slow.yaml"), "--plain"], env: { VOISPEED_TOKEN: ctx.emulator.token } }),
+  check: async (ctx, run) => {
+    const { rows, removedRows } = csvOf(ctx);
+    const kept = rows - removedRows;
+    return exitedZero(run) ?? countProblems(await latestRun(ctx, SLOW_STORE), { read: kept, inserted: kept, updated: 0, errors: 0, invalid: 0 });
+  },
+};
+
+/** The CSV source's first sync again, against an emulator of its own that answers as slowly as SLOW_PBX. */
+export const CSV_SLOW_PBX_GROUP: SourceGroup = {
+  source: "csv",
+  appName: APP_NAME,
+  latency: SLOW_PBX,
+  scenarios: [slowPbxFirstSync],
 };
