@@ -11,17 +11,25 @@ export const SCAN_PAGE = 2_000;
 const SQLITE_SCAN = `select external_id, source_hash from ${STATE_TABLE} where pbx_key = ? and app_name = ? and external_id > ? order by external_id limit ${SCAN_PAGE}`;
 
 /** [external_id, source_hash] */
-type ScanRow = [unknown, unknown];
+export type ScanRow = [unknown, unknown];
 
 /** Hands every contact of the scope to `onEntry`, in keyset pages ordered by id; returns how many. */
 export async function scanSourceHashes(db: Knex, where: StateScope, onEntry: (externalId: string, sourceHash: string) => void): Promise<number> {
-  const appName = clip(where.appName, SIZES.appName);
   let count = 0;
-  for (let after = ""; ; ) {
-    const rows = isBetterSqlite(db) ? ((await allRawRows(db, SQLITE_SCAN, [where.pbxKey, appName, after])) as ScanRow[]) : await page(db, where.pbxKey, appName, after);
+  for await (const rows of scanPages(db, where)) {
     for (const row of rows) onEntry(String(row[0]), String(row[1]));
     count += rows.length;
-    if (rows.length < SCAN_PAGE) return count;
+  }
+  return count;
+}
+
+/** The scope's (external id, source hash) pairs, a keyset page at a time, ordered by id. */
+export async function* scanPages(db: Knex, where: StateScope): AsyncGenerator<ScanRow[]> {
+  const appName = clip(where.appName, SIZES.appName);
+  for (let after = ""; ; ) {
+    const rows = isBetterSqlite(db) ? ((await allRawRows(db, SQLITE_SCAN, [where.pbxKey, appName, after])) as ScanRow[]) : await page(db, where.pbxKey, appName, after);
+    if (rows.length > 0) yield rows;
+    if (rows.length < SCAN_PAGE) return;
     after = String(rows[rows.length - 1]?.[0]);
   }
 }

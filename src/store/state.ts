@@ -2,6 +2,7 @@
 import { parseStoredObject } from "./detail.js";
 import type { Knex } from "knex";
 import { allRows, isBetterSqlite, runEach } from "./sqlite-fast.js";
+import { scanPages } from "./state-scan.js";
 import { SIZES, STATE_TABLE, clip } from "./tables.js";
 import type { ContactState, SentContact, StateChanges, StateEntry, StateScope, StateUpsert } from "./types.js";
 
@@ -69,20 +70,40 @@ export async function countState(db: Knex, where: StateScope): Promise<number> {
 export async function* iterateStateEntries(db: Knex, where: StateScope, pageSize = 1000): AsyncGenerator<StateEntry> {
   let after: string | null = null;
   for (;;) {
-    const query = scope(db, where).select("external_id", "display_name", "pbx_id", "sent").orderBy("external_id").limit(pageSize);
+    const query = scope(db, where).select(...ENTRY_COLUMNS).orderBy("external_id").limit(pageSize);
     if (after !== null) query.where("external_id", ">", after);
-    const rows = (await query) as Array<{ external_id: unknown; display_name: unknown; pbx_id: unknown; sent: unknown }>;
-    for (const row of rows) {
-      yield {
-        externalId: String(row.external_id),
-        displayName: row.display_name == null ? null : String(row.display_name),
-        pbxId: row.pbx_id == null ? null : String(row.pbx_id),
-        sent: parseSent(row.sent),
-      };
-    }
+    const rows = (await query) as EntryRow[];
+    for (const row of rows) yield toEntry(row);
     if (rows.length < pageSize) return;
     after = String(rows[rows.length - 1]?.external_id);
   }
+}
+
+/**
+ * The contacts in state whose id `keep` takes, in id order. Ids are walked from the covering index alone; only the
+ * kept ones are read whole (their `sent` text parsed): the deletion phase of a run in which 0.5% vanished reads
+ * 5,000 rows of a million, not all of them.
+ */
+export async function* iterateStateEntriesWhere(db: Knex, where: StateScope, keep: (externalId: string) => boolean): AsyncGenerator<StateEntry> {
+  for await (const page of scanPages(db, where)) {
+    const ids = page.map((row) => String(row[0])).filter(keep);
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      const rows = (await scope(db, where).whereIn("external_id", ids.slice(i, i + LOOKUP_CHUNK)).select(...ENTRY_COLUMNS).orderBy("external_id")) as EntryRow[];
+      for (const row of rows) yield toEntry(row);
+    }
+  }
+}
+
+const ENTRY_COLUMNS = ["external_id", "display_name", "pbx_id", "sent"] as const;
+type EntryRow = { external_id: unknown; display_name: unknown; pbx_id: unknown; sent: unknown };
+
+function toEntry(row: EntryRow): StateEntry {
+  return {
+    externalId: String(row.external_id),
+    displayName: row.display_name == null ? null : String(row.display_name),
+    pbxId: row.pbx_id == null ? null : String(row.pbx_id),
+    sent: parseSent(row.sent),
+  };
 }
 
 /** A stored `sent` text as written; one that does not parse (edited by hand) reads as none. */

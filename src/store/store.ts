@@ -4,7 +4,7 @@ import { SyncError } from "../errors.js";
 import { contactHistory, contactStanding, listJobs, queryResults } from "./report-queries.js";
 import { countByOutcome, insertResults, iterateResults } from "./results.js";
 import { abortInterruptedRuns, finishRun, findRun, insertRun, lastRun, latestRun, listRuns, updateCounts } from "./runs.js";
-import { applyStateChanges, countState, iterateStateEntries, lookupSent, lookupState } from "./state.js";
+import { applyStateChanges, countState, iterateStateEntries, iterateStateEntriesWhere, lookupSent, lookupState } from "./state.js";
 import { guarded, storeFailed, type StoreTarget } from "./store-error.js";
 import { storeLocks } from "./store-locks.js";
 import { scanSourceHashes } from "./state-scan.js";
@@ -45,8 +45,8 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
   }
 
   /** Driver errors of a walk as STORE_FAILED, at the step that failed. */
-  async function* stateEntries(scope: StateScope): AsyncGenerator<StateEntry> {
-    const ids = iterateStateEntries(db, scope);
+  async function* stateEntries(scope: StateScope, keep?: (externalId: string) => boolean): AsyncGenerator<StateEntry> {
+    const ids = keep ? iterateStateEntriesWhere(db, scope, keep) : iterateStateEntries(db, scope);
     while (true) {
       let next: IteratorResult<StateEntry>;
       try {
@@ -63,7 +63,7 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
     return {
       count: () => guarded(`cannot count the contact state of ${scope.appName}`, target, () => countState(db, scope)),
       lookup: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupState(db, scope, ids)),
-      entries: () => stateEntries(scope),
+      entries: (keep) => stateEntries(scope, keep),
       scan: (onEntry) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => scanSourceHashes(db, scope, onEntry)),
       sent: (ids) => guarded(`cannot read the contact state of ${scope.appName}`, target, () => lookupSent(db, scope, ids)),
     };

@@ -219,8 +219,11 @@ export interface ContactStateView {
   count(): Promise<number>;
   /** The state of these ids (any number; queried in chunks); ids without state are absent. */
   lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
-  /** Every contact in the scope (its id, last-sent name and PBX id), in pages ordered by id. */
-  entries(): AsyncIterable<StateEntry>;
+  /**
+   * Every contact in the scope (its id, last-sent name and PBX id), in pages ordered by id; with `keep`, only those
+   * whose id it takes, the others never read whole.
+   */
+  entries(keep?: (externalId: string) => boolean): AsyncIterable<StateEntry>;
   /** Hands every contact's id and stored source hash to `onEntry`, holding none of them; returns how many. */
   scan(onEntry: (externalId: string, sourceHash: string) => void): Promise<number>;
   /** The contacts of these ids as last confirmed (queried in chunks); ids without state or without it are absent. */

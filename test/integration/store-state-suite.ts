@@ -97,6 +97,15 @@ export function describeStateSuite(name: string, setup: StoreSuiteSetup): void {
       expect(await store.contactState(OTHER_APP).scan((externalId) => erp.push(externalId))).toBe(2);
       expect(erp.sort()).toEqual(["only-erp", "s1"]);
       expect(await store.contactState({ pbxKey: CRM.pbxKey, appName: "NONE" }).scan(() => undefined)).toBe(0);
+
+      // The deletion phase's walk: only the ids kept are read whole, in id order, across the scan's pages.
+      const kept = new Set(ids.filter((_, i) => i % 997 === 0 || i === ids.length - 1));
+      const walked: string[] = [];
+      for await (const entry of store.contactState(CRM).entries((externalId) => kept.has(externalId))) {
+        walked.push(entry.externalId);
+        expect(entry.pbxId).toBe(`pbx-${entry.externalId}`);
+      }
+      expect(walked).toEqual([...kept].sort());
     });
 
     it("overwrites a contact's state when the PBX confirms it again", async () => {

@@ -53,9 +53,9 @@ function percent(ratio: number): string {
   return `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)}%`;
 }
 
-/** The contacts in state that the source did not yield, walked in pages. */
-async function* vanished(run: JobRun, prepared: Prepared): AsyncGenerator<StateEntry> {
-  for await (const entry of prepared.state.entries()) if (!run.seen.has(entry.externalId)) yield entry;
+/** The contacts in state that the source did not yield, walked in pages (only they are read whole). */
+function vanished(run: JobRun, prepared: Prepared): AsyncIterable<StateEntry> {
+  return prepared.state.entries((externalId) => !run.seen.has(externalId));
 }
 
 /** The deletion phase: the guards decide, then a dry run lists the vanished contacts and a real run deletes them. */
