@@ -22,13 +22,13 @@ const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const GROUPS: Readonly<Record<string, readonly SourceGroup[]>> = { csv: [CSV_GROUP, CSV_SLOW_PBX_GROUP], mariadb: [MARIADB_GROUP], rest: [REST_GROUP] };
 const USAGE = `usage: npm run bench -- [--n 100000[,1000000]] [--sources csv,mariadb,rest,viewer,startup] [--slow-pbx-max N] [--viewer-rows 1000000] [--cli main.js] [--out BENCHMARKS.md] [--keep]
   --n        contacts per source; repeat or separate with commas (default 100000 and 1000000)
-  --sources  what to measure (default csv,mariadb,rest,viewer); mariadb starts a throwaway MariaDB server
+  --sources  what to measure (default csv,mariadb,rest,viewer,startup); mariadb starts a throwaway MariaDB server
              (installed with apt-get when missing), or uses PBSYNC_BENCH_MYSQL=mysql://user:pass@host:port/db;
              rest serves the contacts as JSON pages from a local API (bench/rest-server.ts); viewer times the
              report viewer's store queries on one run of --viewer-rows report rows (bench/report-queries.ts,
-             about 10 minutes for 1,000,000), into its own section of the --out file; startup (not in the
-             default) times --version, --help, sync --help and a no-change demo sync, and each heavy package's
-             import (bench/startup.ts, under a minute), into its own section too
+             about 10 minutes for 1,000,000), into its own section of the --out file; startup times --version,
+             --help, sync --help and a no-change demo sync, and each heavy package's import (bench/startup.ts,
+             under a minute), into its own section too
   --slow-pbx-max  largest N of csv's "first sync, slow PBX" row (default: every N; 0: never); that row waits for
              a PBX answering each batch after ${SLOW_PBX.baseMs} ms + ${SLOW_PBX.perContactMs} ms per contact, about 35 s per 100,000 contacts
   --viewer-rows  report rows in the viewer's run (default 1000000)
@@ -74,7 +74,7 @@ function options(): Options {
       process.exit(2);
     }
   }
-  const names = (values.sources ?? "csv,mariadb,rest,viewer").split(",").map((name) => name.trim());
+  const names = (values.sources ?? "csv,mariadb,rest,viewer,startup").split(",").map((name) => name.trim());
   const unknown = names.filter((name) => name !== "viewer" && name !== "startup" && !Object.hasOwn(GROUPS, name));
   // Every group generates the CSV source it is checked against (prepareCsv), so any of them may run alone.
   if (unknown.length > 0 || names.length === 0) {

@@ -35,99 +35,102 @@ export interface ClassifyContext {
   lookup(ids: readonly string[]): Promise<Map<string, ContactState>>;
 }
 
+/** One record's id, with what the first pass found: its fingerprints (computed once) and its slot in the state table. */
+interface Facts {
+  id: string;
+  high: number;
+  low: number;
+  /** The source fingerprint: the raw record with the mapping. */
+  fingerprint: bigint;
+  /** -1 when the state does not hold the id. */
+  slot: number;
+}
+
 /**
  * Classifies a chunk of records. An unchanged record (same raw record, same mapping as the state holds) is
  * settled by the in-memory table and not mapped at all: that is where a nightly run saves its time. Only records
  * the table cannot settle (changed, or all of them with `full`) have their stored hashes read, in one query.
+ * Records are then classified in their order: a duplicate is one whose id an earlier record of the source had.
  */
 export async function classifyChunk(records: readonly SourceRecord[], ctx: ClassifyContext): Promise<Classified[]> {
-  const { mapping, counts, table, seen } = ctx;
-  const appName = mapping.appName;
-  // Each record's id, its fingerprint (computed once for the table and the seen-set), source fingerprint, and slot.
-  const ids = new Array<string>(records.length);
-  const idHigh = new Uint32Array(records.length);
-  const idLow = new Uint32Array(records.length);
-  const fingerprints = new Array<bigint>(records.length);
-  const slots = new Int32Array(records.length);
-  const unsettled: string[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i] as SourceRecord;
-    const id = mapping.externalIdOf(record.fields);
-    ids[i] = id;
-    fingerprints[i] = sourceFingerprintOf(ctx.seed, record);
-    const [high, low] = idFingerprint(id);
-    idHigh[i] = high;
-    idLow[i] = low;
-    const slot = id === "" ? -1 : table.slotOfFingerprint(high, low);
-    slots[i] = slot;
-    if (slot >= 0 && (ctx.full || !table.matches(slot, fingerprints[i] as bigint))) unsettled.push(id);
-  }
+  const facts = records.map((record) => factsOf(record, ctx));
+  const unsettled = facts.filter((fact) => fact.slot >= 0 && (ctx.full || !ctx.table.matches(fact.slot, fact.fingerprint))).map((fact) => fact.id);
   const states = unsettled.length > 0 ? await ctx.lookup(unsettled) : NO_STATES;
-  const out: Classified[] = [];
-  records.forEach((record, index) => {
-    const id = ids[index] as string;
-    const fingerprint = fingerprints[index] as bigint;
-    const slot = slots[index] as number;
-    const high = idHigh[index] as number;
-    const low = idLow[index] as number;
-    const { ref, fields } = record;
-    if (id !== "" && seen.hasAt(slot, high, low)) {
-      counts.duplicates++;
-      out.push({
-        kind: "row",
-        row: { ref, appName, externalId: id, ...nameOf(mapping, fields), outcome: "duplicate", info: `uc_external_id "${id}" appeared earlier in the source; this record was not sent` },
-      });
-      return;
-    }
-    const inState = slot >= 0;
-    const markSeen = (): void => {
-      if (seen.addAt(slot, high, low) && inState) ctx.seenInState++;
-    };
-    if (!ctx.full && inState && table.matches(slot, fingerprint)) {
-      markSeen();
-      counts.unchanged++;
-      out.push({ kind: "unchanged", externalId: id });
-      return;
-    }
-    const sourceHash = hex64(fingerprint);
-    const mapped = mapping.apply(fields, ref);
-    if (mapped.kind === "skip") {
-      // Not marked seen: a contact a rule now skips (a customer set inactive) leaves the PBX with the deletions.
-      counts.skipped++;
-      out.push({ kind: "row", row: { ref, appName, externalId: id || null, ...nameOf(mapping, fields), outcome: "skipped", info: mapped.reason } });
-      return;
-    }
-    if (mapped.kind === "invalid") {
-      // Seen: bad data in a record that still exists must never delete its contact.
-      if (id !== "") markSeen();
-      counts.invalid++;
-      out.push({ kind: "row", row: { ref, appName, externalId: id || null, ...nameOf(mapping, fields), outcome: "invalid", info: mapped.problems.join("; ") } });
-      return;
-    }
-    const contact = mapped.contact;
+  return records.map((record, index) => classifyOne(record, facts[index] as Facts, states, ctx));
+}
+
+function factsOf(record: SourceRecord, ctx: ClassifyContext): Facts {
+  const id = ctx.mapping.externalIdOf(record.fields);
+  const [high, low] = idFingerprint(id);
+  return { id, high, low, fingerprint: sourceFingerprintOf(ctx.seed, record), slot: id === "" ? -1 : ctx.table.slotOfFingerprint(high, low) };
+}
+
+function classifyOne(record: SourceRecord, facts: Facts, states: ReadonlyMap<string, ContactState>, ctx: ClassifyContext): Classified {
+  const { mapping, counts, seen } = ctx;
+  const { id, high, low, slot } = facts;
+  if (id !== "" && seen.hasAt(slot, high, low)) {
+    counts.duplicates++;
+    return reportRow(record, ctx, { externalId: id, outcome: "duplicate", info: `uc_external_id "${id}" appeared earlier in the source; this record was not sent` });
+  }
+  const inState = slot >= 0;
+  const markSeen = (): void => {
+    if (seen.addAt(slot, high, low) && inState) ctx.seenInState++;
+  };
+  if (!ctx.full && inState && ctx.table.matches(slot, facts.fingerprint)) {
     markSeen();
-    const json = JSON.stringify(contact);
-    const contactHash = contactHashOf(json);
-    const state = states.get(id);
-    if (!ctx.full && contactHashMatches(state?.contactHash, json, contactHash)) {
-      counts.unchanged++;
-      out.push({ kind: "unchanged", externalId: id, refresh: { externalId: id, sourceHash } });
-      return;
-    }
-    out.push({
-      kind: "push",
-      action: inState ? "update" : "insert",
-      pending: {
-        ref,
-        contact,
-        displayName: displayNameOf(contact),
-        warnings: mapped.warnings,
-        bytes: Buffer.byteLength(json),
-        hashes: { source: sourceHash, contact: contactHash },
-      },
-    });
-  });
-  return out;
+    counts.unchanged++;
+    return { kind: "unchanged", externalId: id };
+  }
+  const mapped = mapping.apply(record.fields, record.ref);
+  if (mapped.kind === "skip") {
+    // Not marked seen: a contact a rule now skips (a customer set inactive) leaves the PBX with the deletions.
+    counts.skipped++;
+    return reportRow(record, ctx, { externalId: id || null, outcome: "skipped", info: mapped.reason });
+  }
+  if (mapped.kind === "invalid") {
+    // Seen: bad data in a record that still exists must never delete its contact.
+    if (id !== "") markSeen();
+    counts.invalid++;
+    return reportRow(record, ctx, { externalId: id || null, outcome: "invalid", info: mapped.problems.join("; ") });
+  }
+  markSeen();
+  return mappedContact(record, facts, mapped.contact, mapped.warnings, states, ctx);
+}
+
+/** A record mapped to a contact: unchanged when the PBX already has this very contact, else to push. */
+function mappedContact(
+  record: SourceRecord,
+  facts: Facts,
+  contact: PendingContact["contact"],
+  warnings: readonly string[],
+  states: ReadonlyMap<string, ContactState>,
+  ctx: ClassifyContext,
+): Classified {
+  const { id } = facts;
+  const sourceHash = hex64(facts.fingerprint);
+  const json = JSON.stringify(contact);
+  const contactHash = contactHashOf(json);
+  if (!ctx.full && contactHashMatches(states.get(id)?.contactHash, json, contactHash)) {
+    ctx.counts.unchanged++;
+    return { kind: "unchanged", externalId: id, refresh: { externalId: id, sourceHash } };
+  }
+  return {
+    kind: "push",
+    action: facts.slot >= 0 ? "update" : "insert",
+    pending: {
+      ref: record.ref,
+      contact,
+      displayName: displayNameOf(contact),
+      warnings,
+      bytes: Buffer.byteLength(json),
+      hashes: { source: sourceHash, contact: contactHash },
+    },
+  };
+}
+
+/** A report row for a record that is not sent. */
+function reportRow(record: SourceRecord, ctx: ClassifyContext, row: Pick<ContactResultInput, "externalId" | "outcome" | "info">): Classified {
+  return { kind: "row", row: { ref: record.ref, appName: ctx.mapping.appName, ...nameOf(ctx.mapping, record.fields), ...row } };
 }
 
 /** The record's display name for a report row, when its name fields give one. */

@@ -1,6 +1,7 @@
 // The task pool's queue ahead and early release: at most `limit` tasks hold a slot, a queued one starts the moment a slot frees, failures still surface.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TaskPool, type PoolTask } from "../../src/sync/pool.js";
+import { watchUnhandledRejections } from "../helpers/unhandled.js";
 
 /** Lets every pending callback run: a few turns of the event loop (the pool wakes its waiters a turn later). */
 const settled = async (): Promise<void> => {
@@ -51,15 +52,7 @@ function tracked<T>(promise: Promise<T>): { done: () => boolean; promise: Promis
   return { done: () => done, promise };
 }
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(() => {
-  process.off("unhandledRejection", onUnhandled);
-});
+const unhandled = watchUnhandledRejections();
 
 describe("TaskPool with tasks submitted ahead", () => {
   it("runs at most `limit` tasks, takes one more as queued, and starts it as soon as a running one finishes", async () => {
@@ -90,7 +83,7 @@ describe("TaskPool with tasks submitted ahead", () => {
     await tasks.finish("d");
     await drained.promise;
     expect(tasks.mostRunning).toBe(2);
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
   });
 
   it("starts queued tasks in the order they were submitted", async () => {
@@ -133,7 +126,7 @@ describe("TaskPool with tasks submitted ahead", () => {
     await tasks.finish("a");
     await tasks.finish("b", boom);
     await settled();
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
     await expect(pool.drain()).rejects.toBe(boom);
     await expect(pool.drain()).resolves.toBeUndefined();
   });
@@ -152,7 +145,7 @@ describe("TaskPool with tasks submitted ahead", () => {
     await tasks.finish("b");
     await pool.drain();
     expect(tasks.started).toEqual(["a", "b"]);
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
   });
 
   it("settle() waits for the queued tasks too and forgets their failures", async () => {
@@ -166,7 +159,7 @@ describe("TaskPool with tasks submitted ahead", () => {
     await tasks.finish("b", new Error("b broke"));
     await settling.promise;
     await expect(pool.drain()).resolves.toBeUndefined();
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
   });
 
   it("starts the queued task when a running one releases its slot, and drains only once the released one has ended", async () => {
@@ -226,7 +219,7 @@ describe("TaskPool with tasks submitted ahead", () => {
     await pool.submit(tasks.task("a"), { ahead: 1 });
     await tasks.release("a");
     await tasks.finish("a", boom);
-    expect(unhandled).toEqual([]);
+    expect(unhandled.reasons).toEqual([]);
     await expect(pool.drain()).rejects.toBe(boom);
   });
 });
