@@ -5,10 +5,11 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { openStore, type ContactResultRow, type RunRow } from "../../src/store/index.js";
+import type { ContactResultRow, RunRow } from "../../src/store/index.js";
 import { ROOT, runCli, type CliResult } from "../helpers/cli.js";
 import { startRestServer, type RestServer } from "../helpers/rest-server.js";
 import { tempDir } from "../helpers/temp.js";
+import { latestRunWithRows } from "../helpers/store-runs.js";
 
 const TOKEN = "tok-E2E-HOSTILE-BIG-81aa";
 const CLI_TIMEOUT_MS = 30_000;
@@ -92,16 +93,7 @@ function peakMb(result: CliResult): number {
 }
 
 async function latest(name: string): Promise<{ run: RunRow; rows: ContactResultRow[] }> {
-  const store = await openStore({ client: "sqlite", filename: path.join(dir, `${name}.sqlite`) }, { mustExist: true });
-  try {
-    const run = await store.latestRun();
-    if (!run) throw new Error("no run recorded");
-    const rows: ContactResultRow[] = [];
-    for await (const row of store.results(run.id)) rows.push(row);
-    return { run, rows };
-  } finally {
-    await store.close();
-  }
+  return latestRunWithRows(path.join(dir, `${name}.sqlite`));
 }
 
 beforeAll(async () => {

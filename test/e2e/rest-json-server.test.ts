@@ -4,10 +4,11 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { openStore, type RunRow } from "../../src/store/index.js";
+import type { RunRow } from "../../src/store/index.js";
 import { runCli } from "../helpers/cli.js";
 import { startJsonServer, type JsonServer } from "../helpers/json-server.js";
 import { tempDir } from "../helpers/temp.js";
+import { latestRun as latestStoreRun } from "../helpers/store-runs.js";
 
 const TOKEN = "tok-E2E-REST-9c41";
 const COUNT = 2_000;
@@ -77,14 +78,7 @@ afterAll(async () => {
 });
 
 async function latestRun(): Promise<RunRow> {
-  const store = await openStore({ client: "sqlite", filename: path.join(dir, "rest.sqlite") }, { mustExist: true });
-  try {
-    const run = await store.latestRun();
-    if (!run) throw new Error("no run recorded");
-    return run;
-  } finally {
-    await store.close();
-  }
+  return latestStoreRun(path.join(dir, "rest.sqlite"));
 }
 
 async function sync(): Promise<{ stdout: string; run: RunRow }> {

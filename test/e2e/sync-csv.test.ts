@@ -4,10 +4,10 @@ import path from "node:path";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { openStore } from "../../src/store/index.js";
 import type { ContactResultRow, RunRow } from "../../src/store/index.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/temp.js";
+import { latestRunWithRows } from "../helpers/store-runs.js";
 
 const TOKEN = "tok-E2E-CSV-3e77";
 let emulator: RunningEmulator;
@@ -42,16 +42,7 @@ ${extra}`,
 }
 
 async function readRun(name: string): Promise<{ run: RunRow; rows: ContactResultRow[] }> {
-  const store = await openStore({ client: "sqlite", filename: path.join(dir, `${name}.sqlite`) }, { mustExist: true });
-  try {
-    const run = await store.latestRun();
-    if (!run) throw new Error("no run recorded");
-    const rows: ContactResultRow[] = [];
-    for await (const row of store.results(run.id)) rows.push(row);
-    return { run, rows };
-  } finally {
-    await store.close();
-  }
+  return latestRunWithRows(path.join(dir, `${name}.sqlite`));
 }
 
 const ITALIAN_MAPPING = `version: 1

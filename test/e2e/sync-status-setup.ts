@@ -2,7 +2,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { RunningEmulator } from "../../src/emulator/index.js";
-import { openStore, type RunRow } from "../../src/store/index.js";
 import { HEADER, MAPPING, row } from "../helpers/sync-env.js";
 import { deadPort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/temp.js";
@@ -45,17 +44,7 @@ jobs:
   return setup;
 }
 
-/** The newest run the store recorded. */
-export async function latestRun(storeFile: string): Promise<RunRow> {
-  const store = await openStore({ client: "sqlite", filename: storeFile }, { mustExist: true });
-  try {
-    const run = await store.latestRun();
-    if (!run) throw new Error("no run recorded");
-    return run;
-  } finally {
-    await store.close();
-  }
-}
+export { latestRun } from "../helpers/store-runs.js";
 
 /** The URL of an endpoint on a loopback port where nothing listens (a server was there a moment ago). */
 export async function deadPbxUrl(): Promise<string> {

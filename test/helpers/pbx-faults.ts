@@ -3,10 +3,11 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "vitest";
 import { startEmulator, type Fault, type RequestLogEntry, type RunningEmulator } from "../../src/emulator/index.js";
-import { openStore, type ContactResultRow, type RunRow } from "../../src/store/index.js";
+import type { ContactResultRow, RunRow } from "../../src/store/index.js";
 import { runCli, type CliResult } from "./cli.js";
 import { HEADER, MAPPING, row } from "./sync-env.js";
 import { tempDir } from "./temp.js";
+import { latestRunWithRows } from "./store-runs.js";
 
 export const TOKEN = "tok-FAULTS-e2e-51c9";
 const APP_NAME = "CRM";
@@ -98,16 +99,7 @@ jobs:
 }
 
 async function latest(storeFile: string): Promise<{ run: RunRow; rows: ContactResultRow[] }> {
-  const store = await openStore({ client: "sqlite", filename: storeFile }, { mustExist: true });
-  try {
-    const run = await store.latestRun();
-    if (!run) throw new Error("no run recorded");
-    const rows: ContactResultRow[] = [];
-    for await (const result of store.results(run.id)) rows.push(result);
-    return { run, rows };
-  } finally {
-    await store.close();
-  }
+  return latestRunWithRows(storeFile);
 }
 
 function retryLines(stderr: string): SyncOutcome["retries"] {

@@ -6,9 +6,10 @@ import { runSync, type SyncRunOptions } from "../../src/cli/sync-runner.js";
 import { parseConfig, type AppConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/logger.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { openStore, type ContactResultRow, type RunRow } from "../../src/store/index.js";
+import type { ContactResultRow, RunRow } from "../../src/store/index.js";
 import type { RunSummary } from "../../src/sync/run-job.js";
 import { tempDir } from "./temp.js";
+import { latestRunWithRows } from "./store-runs.js";
 
 export const HEADER = "id,name,company,phone,credit";
 export const MAPPING = `version: 1
@@ -91,18 +92,7 @@ ${deletions}`;
       if (!summary) throw new Error("no run");
       return { summary, output };
     },
-    async latest() {
-      const store = await openStore({ client: "sqlite", filename: path.join(dir, "store.sqlite") }, { mustExist: true });
-      try {
-        const run = await store.latestRun();
-        if (!run) throw new Error("no run recorded");
-        const results: ContactResultRow[] = [];
-        for await (const result of store.results(run.id)) results.push(result);
-        return { run, rows: results };
-      } finally {
-        await store.close();
-      }
-    },
+    latest: () => latestRunWithRows(path.join(dir, "store.sqlite")),
     close: () => emulator.close(),
   };
   return env;
