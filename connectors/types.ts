@@ -82,11 +82,42 @@ export interface ConnectorContext {
   registerSecret?: (secret: string) => void;
 }
 
+/** What an incremental source remembers of one record between runs: where it is, its version, its key. */
+export interface RefVersion {
+  /** Where the record is (a CardDAV card's href). */
+  ref: string;
+  /** Its version as the source tells it without sending the record (an ETag). */
+  version: string;
+  /** Its key column's value (a vCard's UID): what a `present` item for it carries. */
+  key: string;
+}
+
+/**
+ * The sync's memory of an incremental source's records, kept in the store per job and source (a CardDAV source's
+ * hrefs, ETags and UIDs). A version is *settled* once the run that read it ended success or partial without an
+ * error for its contact; `lookup` returns settled versions only, so a record whose push failed is read whole again.
+ * In a dry run nothing is written; in a `--full` run `lookup` finds nothing.
+ */
+export interface SourceRefs {
+  /** The settled version and key of each of these refs that has one; marks them listed by this run. */
+  lookup(refs: readonly string[]): Promise<Map<string, { version: string; key: string }>>;
+  /** Remembers records read whole in this run (unsettled until the run ends well). */
+  remember(entries: readonly RefVersion[]): Promise<void>;
+  /** Forgets records the source says are gone. */
+  forget(refs: readonly string[]): Promise<void>;
+  /** Every remembered ref and key, settled or not, in pages: the unchanged records a delta read does not list. */
+  all(): AsyncIterable<{ ref: string; key: string }>;
+  /** After a complete listing: forgets every ref this run neither looked up nor remembered (gone from the source). */
+  pruneUnlisted(): Promise<void>;
+}
+
 /** What one read of an opened source takes. */
 export interface ReadOptions {
   /** See ConnectorContext.since. */
   since?: string;
   signal?: AbortSignal;
+  /** For a source whose check says `incremental.refs`: the sync's memory of its records (see SourceRefs). */
+  refs?: SourceRefs;
 }
 
 export interface CheckResult {
@@ -99,7 +130,12 @@ export interface CheckResult {
    * Set by a source configured to read incrementally: its key column (the external id must come from it alone,
    * since unchanged records are only read as keys) and what identifies its rows (query, table...) for the watermark.
    */
-  incremental?: { keyColumn: string; identity: string };
+  incremental?: {
+    keyColumn: string;
+    identity: string;
+    /** The source keeps per-record versions through ReadOptions.refs (CardDAV's ETags). */
+    refs?: boolean;
+  };
   /** What the check found worth saying that is not an error (a CSV file read as windows-1252), one sentence each. */
   warnings?: string[];
 }

@@ -30,6 +30,7 @@ export const ERROR_HINTS = {
   SOURCE_READ_FAILED: "The source could not be read to the end; no deletions were made.",
   SOURCE_SQL: "Check the query, the connection settings and the database user's rights.",
   SOURCE_REST: "Check the REST source's URL, credentials and paging settings.",
+  SOURCE_CARDDAV: "Check the CardDAV source's URL, user name, password and address book names.",
   CONTACT_INVALID: "The mapped contact does not fit the PBX's contact schema; fix the mapping.",
   // Store, runs, scheduler
   STORE_FAILED: "Check the store settings and that the database is reachable and writable.",

@@ -39,6 +39,7 @@ export {
   type ReportQueries,
 } from "./types.js";
 export type { SqlStore } from "./store.js";
+export type { SourceRefsScope } from "./source-refs.js";
 export {
   EXPORT_COLUMNS,
   EXPORT_FORMATS,

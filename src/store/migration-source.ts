@@ -9,13 +9,14 @@ import * as stateDisplayName from "./migrations/000006_state_display_name.js";
 import * as reportDetail from "./migrations/000007_report_detail.js";
 import * as reportIndexes from "./migrations/000008_report_indexes.js";
 import * as stateScanIndex from "./migrations/000009_state_scan_index.js";
+import * as sourceRefs from "./migrations/000010_source_refs.js";
 
 interface CodeMigration extends Knex.Migration {
   name: string;
 }
 
 /** In order; a new migration is a new file `migrations/00000N_what.ts` added at the end of this list. */
-const MIGRATIONS: readonly CodeMigration[] = [init, jobLocks, contactState, sourceWatermarks, scheduledRuns, stateDisplayName, reportDetail, reportIndexes, stateScanIndex];
+const MIGRATIONS: readonly CodeMigration[] = [init, jobLocks, contactState, sourceWatermarks, scheduledRuns, stateDisplayName, reportDetail, reportIndexes, stateScanIndex, sourceRefs];
 
 export const migrationSource: Knex.MigrationSource<CodeMigration> = {
   getMigrations: () => Promise.resolve([...MIGRATIONS]),

@@ -10,6 +10,7 @@ import { storeLocks } from "./store-locks.js";
 import { scanSourceHashes } from "./state-scan.js";
 import type { ContactResultInput, ContactResultRow, ContactStateView, ResultsFilter, StateChanges, StateEntry, StateScope, Store } from "./types.js";
 import { readWatermark, writeWatermark } from "./watermarks.js";
+import { guardedRefs, settleSourceRefs, sourceRefsOf } from "./source-refs.js";
 
 /** The store as opened: the Store interface, plus the knex handle for the store's own tests and tools. */
 export interface SqlStore extends Store {
@@ -111,6 +112,11 @@ export function createStore(db: Knex, target: StoreTarget): SqlStore {
 
     writeWatermark: (job, sourceKey, value, runId) =>
       guarded(`cannot record the watermark of job "${job}"`, target, () => writeWatermark(db, job, sourceKey, value, runId)),
+
+    sourceRefs: (scope) => guardedRefs(sourceRefsOf(db, scope), `cannot read or write the source refs of job "${scope.job}"`, target),
+
+    settleSourceRefs: (job, sourceKey, runId) =>
+      guarded(`cannot settle the source refs of run ${runId}`, target, () => settleSourceRefs(db, job, sourceKey, runId)),
 
     lastRun: (job, filter) => guarded(`cannot read the last runs of job "${job}"`, target, () => lastRun(db, job, filter)),
 

@@ -4,6 +4,7 @@ export const RUNS_TABLE = "runs";
 export const RESULTS_TABLE = "contact_results";
 export const STATE_TABLE = "contact_state";
 export const WATERMARKS_TABLE = "source_watermarks";
+export const SOURCE_REFS_TABLE = "source_refs";
 
 /**
  * Column sizes in characters. SQLite ignores them but MySQL in strict mode refuses a longer value,
@@ -26,7 +27,9 @@ export const SIZES = {
   pbxId: 64,
   info: 8000,
   hash: 40,
-  watermark: 64,
+  watermark: 4000,
+  sourceRef: 2000,
+  refVersion: 255,
   scheduledFor: 64,
   fullReason: 500,
 } as const;

@@ -1,5 +1,7 @@
 // The store's vocabulary: run and per-contact result shapes, outcomes, statuses and the Store contract.
+import type { SourceRefs } from "../../connectors/types.js";
 import type { JobLock, JobLockOptions } from "./locks.js";
+import type { SourceRefsScope } from "./source-refs.js";
 
 /** Where the store lives: an SQLite file (the embedded default) or a MySQL/MariaDB database. */
 export type StoreOptions =
@@ -310,6 +312,10 @@ export interface Store extends ReportQueries {
   /** The watermark a complete run of this job left for this mapping and query, if any. */
   readWatermark(job: string, sourceKey: string): Promise<Watermark | undefined>;
   writeWatermark(job: string, sourceKey: string, value: string, runId: number): Promise<void>;
+  /** The memory of an incremental source's records (CardDAV hrefs, ETags, UIDs) for one run; errors as STORE_FAILED. */
+  sourceRefs(scope: SourceRefsScope): SourceRefs;
+  /** Settles the refs a run read whole, once it ended success or partial (see SourceRefs). */
+  settleSourceRefs(job: string, sourceKey: string, runId: number): Promise<void>;
   /** Progress while running: only the given counts change. */
   updateRunCounts(runId: number, counts: Partial<RunCounts>): Promise<void>;
   finishRun(runId: number, result: FinishRunInput): Promise<void>;

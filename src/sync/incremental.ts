@@ -13,6 +13,8 @@ export interface IncrementalRun {
   sourceKey: string;
   /** Where this run starts reading; undefined for a full read. */
   since?: string;
+  /** The source keeps per-record versions in the store (SourceRefs); `refetch` reads every record whole anyway. */
+  refs?: { refetch: boolean };
 }
 
 /** Undefined for a source that reads everything every time. Throws when the mapping's id cannot come from the key. */
@@ -34,9 +36,10 @@ export async function planIncremental(
     );
   }
   const sourceKey = sha1Hex(`${mapping.hash}\u0000${incremental.identity}`);
-  if (fullRead) return { sourceKey };
+  const refs = incremental.refs === true ? { refs: { refetch: fullRead } } : {};
+  if (fullRead) return { sourceKey, ...refs };
   const watermark = await store.readWatermark(job, sourceKey);
-  return watermark ? { sourceKey, since: watermark.value } : { sourceKey };
+  return watermark ? { sourceKey, since: watermark.value, ...refs } : { sourceKey, ...refs };
 }
 
 /** The watermark goes on record only after a run that read everything and lost no contact on the way to the PBX. */

@@ -1,6 +1,6 @@
 // One run of one job, phase by phase: start (PBX, source, mapping, state) -> read and push -> delete -> finish.
 import { deletePhase } from "./phases/delete.js";
-import { failureVerdict, finishPhase, verdictOf, watermarkPhase, type Verdict } from "./phases/finish.js";
+import { failureVerdict, finishPhase, settleRefsPhase, verdictOf, watermarkPhase, type Verdict } from "./phases/finish.js";
 import { readPhase } from "./phases/read.js";
 import { startPhase } from "./phases/start.js";
 import { JobRun } from "./job-run.js";
@@ -35,6 +35,7 @@ export async function runJob(options: RunJobOptions): Promise<RunSummary> {
     run.progress.done(run.snapshot("done"));
     await watermarkPhase(run, prepared.incremental);
     verdict = verdictOf(run, deletion);
+    await settleRefsPhase(run, prepared.incremental, verdict);
   } catch (err) {
     // Whatever broke, nothing may be left running: the batches in flight settle before the run is recorded.
     run.logger.error({ err: err instanceof Error ? err.message : String(err) }, "run failed");

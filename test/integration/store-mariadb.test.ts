@@ -45,7 +45,7 @@ if ("unavailable" in found) {
           [fresh.database],
         )) as [Array<{ name: string; collation: string }>];
         const ours = rows.filter((row) => !row.name.startsWith("knex_"));
-        expect(ours.map((row) => row.name)).toEqual(["contact_results", "contact_state", "job_locks", "runs", "source_watermarks"]);
+        expect(ours.map((row) => row.name)).toEqual(["contact_results", "contact_state", "job_locks", "runs", "source_refs", "source_watermarks"]);
         for (const row of ours) expect(row.collation).toBe("utf8mb4_bin");
         expect(store.location).toBe(`mysql ${server.user}@${server.host}:${server.port}/${fresh.database}`);
       } finally {

@@ -16,6 +16,7 @@ import {
   type StoreOptions,
 } from "../../src/store/index.js";
 import { describeLockSuite } from "./store-locks-suite.js";
+import { describeSourceRefsSuite } from "./store-source-refs-suite.js";
 import { describeStateSuite } from "./store-state-suite.js";
 
 export interface StoreSuiteSetup {
@@ -252,6 +253,7 @@ export function describeStoreSuite(name: string, setup: StoreSuiteSetup): void {
 
   describeLockSuite(name, setup);
   describeStateSuite(name, setup);
+  describeSourceRefsSuite(name, setup);
 }
 
 /** Texts a spreadsheet or a table could trip over, each in a report row of the seeded "erp" run. */

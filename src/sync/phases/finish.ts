@@ -63,6 +63,20 @@ export async function watermarkPhase(run: JobRun, incremental: IncrementalRun | 
   }
 }
 
+/**
+ * Settles the per-record versions a run read whole (a CardDAV source's ETags) once it ended success or partial:
+ * the next run reads only what changed since. A failure to settle costs the next run some fetches, never a contact.
+ */
+export async function settleRefsPhase(run: JobRun, incremental: IncrementalRun | undefined, verdict: Verdict): Promise<void> {
+  if (!incremental?.refs || run.runId === null || run.dryRun || run.writer?.failure) return;
+  if (verdict.status !== "success" && verdict.status !== "partial") return;
+  try {
+    await run.store.settleSourceRefs(run.job.name, incremental.sourceKey, run.runId);
+  } catch (err) {
+    run.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot settle the source's record versions: the next run reads those records whole again");
+  }
+}
+
 /** Tries to write the run's end a few times: a store that blinked must not leave the run `running`. */
 const FINISH_DELAYS_MS = [250, 1_000, 3_000];
 

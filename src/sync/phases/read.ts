@@ -1,10 +1,10 @@
 // The read phase: the source streams records, a chunk at a time they are classified against the state and batched.
-import type { SourceItem, SourceProblem, SourceRecord, SourceWarning } from "../../../connectors/types.js";
+import type { SourceItem, SourceProblem, SourceRecord, SourceRefs, SourceWarning } from "../../../connectors/types.js";
 import { toSyncError } from "../../errors.js";
 import { BrokenRecordKeeper } from "../broken-records.js";
 import { classifyChunk, type Classified, type ClassifyContext } from "../classify.js";
 import { sourceSeedOf } from "../hashes.js";
-import { PresentKeys } from "../incremental.js";
+import { PresentKeys, type IncrementalRun } from "../incremental.js";
 import type { JobRun, Prepared } from "../job-run.js";
 import { isTransient } from "./finish.js";
 import { submitBatch } from "./push.js";
@@ -61,6 +61,7 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
     const items: AsyncIterable<SourceItem> = prepared.source.read({
       ...(prepared.incremental?.since !== undefined ? { since: prepared.incremental.since } : {}),
       ...(run.options.signal ? { signal: run.options.signal } : {}),
+      ...sourceRefsOf(run, prepared.incremental),
     });
     for await (const item of items) {
       if (run.halted) break;
@@ -94,6 +95,13 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
   await run.pool.drain();
   await run.writer?.flush();
   run.seenInState += keeper.markSeen(run.seen);
+}
+
+/** The store's memory of the source's records, for a source that keeps per-record versions (CardDAV). */
+function sourceRefsOf(run: JobRun, incremental: IncrementalRun | undefined): { refs?: SourceRefs } {
+  if (!incremental?.refs) return {};
+  const scope = { job: run.job.name, sourceKey: incremental.sourceKey, runId: run.runId, write: !run.dryRun, lookups: !incremental.refs.refetch };
+  return { refs: run.store.sourceRefs(scope) };
 }
 
 /**
