@@ -210,13 +210,17 @@ const fieldCondition = z
       .string()
       .regex(/^[imsu]*$/, { message: "regex flags for a condition are some of i, m, s, u" })
       .optional(),
+    /** The field, read as a list (an array's items, or a text's comma-separated parts), has this item. */
+    includes: scalarText.optional(),
+    /** The test inverted. */
+    not: z.boolean().optional(),
   })
   .superRefine((value, ctx) => {
-    const tests = (["equals", "in", "empty", "matches"] as const).filter((key) => value[key] !== undefined);
+    const tests = (["equals", "in", "empty", "matches", "includes"] as const).filter((key) => value[key] !== undefined);
     if (tests.length !== 1) {
       ctx.addIssue({
         code: "custom",
-        message: tests.length === 0 ? "say what to test: equals, in, empty or matches" : `use only one of ${tests.join(", ")}`,
+        message: tests.length === 0 ? "say what to test: equals, in, empty, matches or includes" : `use only one of ${tests.join(", ")}`,
       });
     }
     if (value.flags !== undefined && value.matches === undefined) {

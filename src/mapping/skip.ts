@@ -1,8 +1,8 @@
 // Local skip rules: conditions on source fields (or "no number" / "no name"), first match wins, with a reason.
 import type { CompileContext } from "./context.js";
 import type { FieldConditionSpec, SkipRuleSpec } from "./schema.js";
-import { compileColumns } from "./template.js";
-import type { Fields } from "./values.js";
+import { compileColumns, compileRawColumns } from "./template.js";
+import { toText, type Fields } from "./values.js";
 
 /** What a rule looks at besides the raw fields; computed lazily by the caller. */
 export interface BuiltContact {
@@ -38,9 +38,15 @@ export function firstSkip(rules: readonly SkipRule[], fields: Fields, built: Bui
 
 /**
  * Comparisons trim and ignore case: CRM exports write "Inactive", "INACTIVE " and "inactive" for one
- * status. `matches` is a regular expression (compiled here, once) for anything stricter.
+ * status. `matches` is a regular expression (compiled here, once) for anything stricter. `not` inverts the test.
  */
 function compileCondition(when: FieldConditionSpec, path: (string | number)[], ctx: CompileContext): ((fields: Fields) => boolean) | undefined {
+  const test = compileTest(when, path, ctx);
+  if (!test || when.not !== true) return test;
+  return (fields) => !test(fields);
+}
+
+function compileTest(when: FieldConditionSpec, path: (string | number)[], ctx: CompileContext): ((fields: Fields) => boolean) | undefined {
   const value = compileColumns([when.field], [...path, "field"], ctx);
   if (when.equals !== undefined) {
     const wanted = when.equals.trim().toLowerCase();
@@ -53,6 +59,11 @@ function compileCondition(when: FieldConditionSpec, path: (string | number)[], c
   if (when.empty !== undefined) {
     const empty = when.empty;
     return (fields) => (value(fields) === "") === empty;
+  }
+  if (when.includes !== undefined) {
+    const wanted = when.includes.trim().toLowerCase();
+    const raw = compileRawColumns([when.field]);
+    return (fields) => listItems(raw(fields)).some((item) => item.toLowerCase() === wanted);
   }
   if (when.matches !== undefined) {
     let regex: RegExp;
@@ -67,11 +78,45 @@ function compileCondition(when: FieldConditionSpec, path: (string | number)[], c
   return undefined;
 }
 
-/** The reason a rule without one gives: it names the field and the test. */
+/** Lists from an API nest a level or two; deeper ones read as their text. */
+const MAX_LIST_DEPTH = 8;
+
+/**
+ * A value read as a list: an array's items (`categories`, `categories[*]`; lists in lists flattened), or a
+ * text's comma-separated parts ("Customers, VIP" from a CSV column); each trimmed, empty ones left out. An
+ * array's item is one item even with a comma in it ("Rossi, Bianchi & Co.").
+ */
+function listItems(value: unknown): string[] {
+  if (!Array.isArray(value)) return splitText(toText(value));
+  const items: string[] = [];
+  const visit = (list: readonly unknown[], depth: number): void => {
+    for (const item of list) {
+      if (Array.isArray(item) && depth < MAX_LIST_DEPTH) visit(item, depth + 1);
+      else {
+        const text = toText(item);
+        if (text !== "") items.push(text);
+      }
+    }
+  };
+  visit(value, 1);
+  return items;
+}
+
+function splitText(text: string): string[] {
+  if (text === "") return [];
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** The reason a rule without one gives: it names the field and the test (and says "not" when inverted). */
 function describeCondition(when: FieldConditionSpec): string {
   const field = `"${when.field}"`;
-  if (when.equals !== undefined) return `${field} is "${when.equals}"`;
-  if (when.in !== undefined) return `${field} is one of ${when.in.map((v) => `"${v}"`).join(", ")}`;
-  if (when.empty !== undefined) return when.empty ? `${field} is empty` : `${field} is not empty`;
-  return `${field} matches /${when.matches ?? ""}/${when.flags ?? ""}`;
+  const not = when.not === true;
+  if (when.equals !== undefined) return `${field} is ${not ? "not " : ""}"${when.equals}"`;
+  if (when.in !== undefined) return `${field} is ${not ? "none" : "one"} of ${when.in.map((v) => `"${v}"`).join(", ")}`;
+  if (when.empty !== undefined) return when.empty !== not ? `${field} is empty` : `${field} is not empty`;
+  if (when.includes !== undefined) return `${field} ${not ? "does not include" : "includes"} "${when.includes}"`;
+  return `${field} ${not ? "does not match" : "matches"} /${when.matches ?? ""}/${when.flags ?? ""}`;
 }

@@ -65,7 +65,7 @@ describe("skip rules", () => {
 
   it("refuses a rule that tests nothing, or two things, or has a bad regular expression", () => {
     const text = (rule: string) => mappingText(`skip:\n${rule}`);
-    expect(refusal(text("  - when: { field: status }\n")).message).toContain("skip[0].when: say what to test: equals, in, empty or matches");
+    expect(refusal(text("  - when: { field: status }\n")).message).toContain("skip[0].when: say what to test: equals, in, empty, matches or includes");
     expect(refusal(text("  - when: { field: status, equals: a, empty: true }\n")).message).toContain("use only one of equals, empty");
     expect(refusal(text('  - when: { field: status, matches: "(" }\n')).message).toContain("skip[0].when.matches: bad regular expression");
     expect(refusal(text("  - when: { field: status, equals: x, flags: i }\n")).message).toContain("flags go with matches");
