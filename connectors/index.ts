@@ -1,5 +1,6 @@
 // The connector registry: source `type` in the configuration -> connector. 
 import { SyncError } from "../src/errors.js";
+import { carddavConnector } from "./carddav.js";
 import { csvConnector } from "./csv.js";
 import { restConnector } from "./rest.js";
 import { sqlConnector } from "./sql.js";
@@ -10,12 +11,14 @@ export { defineConnector } from "./types.js";
 export { csvConnector, csvConfigSchema, type CsvConfig } from "./csv.js";
 export { sqlConnector, sqlConfigSchema, type SqlConfig } from "./sql.js";
 export { restConnector, restConfigSchema, type RestConfig } from "./rest.js";
+export { carddavConnector, carddavConfigSchema, type CarddavConfig } from "./carddav.js";
 
 /** Every connector by its `type`; a new connector is one more entry here. */
 const connectors: Readonly<Record<string, Connector<unknown>>> = {
   csv: csvConnector as Connector<unknown>,
   sql: sqlConnector as Connector<unknown>,
   rest: restConnector as Connector<unknown>,
+  carddav: carddavConnector as Connector<unknown>,
 };
 
 /** The source types a configuration may name. */

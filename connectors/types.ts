@@ -107,8 +107,11 @@ export interface SourceRefs {
   forget(refs: readonly string[]): Promise<void>;
   /** Every remembered ref and key, settled or not, in pages: the unchanged records a delta read does not list. */
   all(): AsyncIterable<{ ref: string; key: string }>;
-  /** After a complete listing: forgets every ref this run neither looked up nor remembered (gone from the source). */
-  pruneUnlisted(): Promise<void>;
+  /**
+   * After a complete listing: forgets every ref this run neither looked up nor remembered (gone from the source);
+   * with `under`, only the refs starting with one of these prefixes (the address books listed whole).
+   */
+  pruneUnlisted(under?: readonly string[]): Promise<void>;
 }
 
 /** What one read of an opened source takes. */

@@ -23,7 +23,7 @@ function newestMtime(dir: string): number {
 
 /** Tools the tests call as real programs: installed from Debian's packages when missing (CI runs as root). */
 function ensureTools(): void {
-  const missing = ["curl", "openssl"].filter((tool) => {
+  const missing = ["curl", "openssl", "radicale"].filter((tool) => {
     try {
       execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
       return false;

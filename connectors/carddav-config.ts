@@ -1,0 +1,66 @@
+// The CardDAV source's configuration: the server or address book URL, the login, which address books, how to read them.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { redactUrl } from "../src/redact.js";
+
+/** Secrets: write ${NAME} and export the variable. */
+const secret = z.string().min(1).describe("secret");
+
+export const carddavConfigSchema = z
+  .strictObject({
+    type: z.literal("carddav"),
+    /**
+     * A server URL (the address books are found through /.well-known/carddav and the user's principal) or one
+     * address book's URL (Nextcloud: https://cloud.example.com/remote.php/dav/addressbooks/users/alice/contacts/).
+     */
+    url: z.url({ message: "the CardDAV server's or address book's full URL (https://...)" }).refine((url) => /^https?:\/\//i.test(url), {
+      message: "a CardDAV URL starts with https:// (or http:// on a trusted network)",
+    }),
+    /** Basic authentication: the user name, and its password (an app password on Nextcloud, iCloud, Google). */
+    username: z.string().min(1).optional(),
+    password: secret.optional(),
+    /** A bearer token instead of a user name and password (an OAuth access token). */
+    token: secret.optional(),
+    /**
+     * Which address books to read, by display name, by the last segment of their URL ("contacts") or by URL.
+     * Default: every address book of the user.
+     */
+    addressBooks: z.array(z.string().min(1)).min(1).optional(),
+    /** PEM file of a private CA, relative to the configuration file. */
+    caFile: z.string().min(1).optional(),
+    timeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+    /** Cards per addressbook-multiget request. */
+    multigetSize: z.number().int().min(1).max(1_000).default(100),
+    /**
+     * Read only what changed since the last complete run (WebDAV sync-collection, or ETags where the server has no
+     * sync): the mapping's externalId must then be `uid`. false: every card is fetched and parsed on every run.
+     */
+    incremental: z.boolean().default(true),
+  })
+  .superRefine((config, ctx) => {
+    if (config.password !== undefined && config.username === undefined) {
+      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs its username" });
+    }
+    if (config.token !== undefined && (config.username !== undefined || config.password !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["token"], message: "give either token (bearer) or username and password, not both" });
+    }
+  });
+
+export type CarddavConfig = z.infer<typeof carddavConfigSchema>;
+
+/** The secrets of a config: the password or the token. */
+export function carddavSecrets(config: CarddavConfig): string[] {
+  return [config.password, config.token].filter((value): value is string => value !== undefined && value !== "");
+}
+
+/** How logs and messages name the source: its URL (credentials in it masked) and user. */
+export function describeCarddavSource(config: CarddavConfig): string {
+  return `CardDAV ${redactUrl(config.url)}${config.username !== undefined ? ` as ${config.username}` : ""}`;
+}
+
+/** What identifies the source for the watermark and the record versions: another URL or address book starts over. */
+export function carddavIdentity(config: CarddavConfig): string {
+  return createHash("sha1")
+    .update(JSON.stringify(["carddav", config.url, config.username ?? null, config.addressBooks ?? null]))
+    .digest("hex");
+}

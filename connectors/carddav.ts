@@ -1,0 +1,124 @@
+// The CardDAV connector: the vCards of one or several address books (Nextcloud, iCloud, Google, SOGo, Radicale), read
+// incrementally with WebDAV sync-collection or ETags, parsed into records the mapping routes by TEL type.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { SyncError } from "../src/errors.js";
+import { silentLogger, type Logger } from "../src/logger.js";
+import { registerSecret } from "../src/redact.js";
+import { carddavConfigSchema, carddavIdentity, carddavSecrets, describeCarddavSource, type CarddavConfig } from "./carddav-config.js";
+import type { AddressBook, DavClient } from "./carddav-dav.js";
+import { readAddressBooks } from "./carddav-read.js";
+import { defineConnector, type CheckResult, type ReadOptions, type SourceHandle, type SourceItem } from "./types.js";
+
+export { carddavConfigSchema, type CarddavConfig } from "./carddav-config.js";
+
+/** The key column of a vCard record: the card's UID (its href when it has none). */
+export const CARDDAV_KEY = "uid";
+
+export const carddavConnector = defineConnector<CarddavConfig>({
+  type: "carddav",
+  configSchema: carddavConfigSchema,
+  secrets: carddavSecrets,
+  async open(config, ctx) {
+    const logger = (ctx.logger ?? silentLogger).child({ source: "carddav", server: describeCarddavSource(config) });
+    const secret = ctx.registerSecret ?? registerSecret;
+    // The config loader registers them too; a source opened without it (a test, a library caller) must not leak them.
+    for (const value of carddavSecrets(config)) secret(value);
+    const ca = config.caFile === undefined ? undefined : readCa(path.resolve(ctx.baseDir, config.caFile), config.caFile);
+    const { DavClient } = await import("./carddav-dav.js");
+    const client = new DavClient({
+      url: config.url,
+      ...(config.username !== undefined ? { username: config.username } : {}),
+      ...(config.password !== undefined ? { password: config.password } : {}),
+      ...(config.token !== undefined ? { token: config.token } : {}),
+      ...(ca !== undefined ? { ca } : {}),
+      timeoutMs: config.timeoutMs,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return new CarddavSource(config, client, logger);
+  },
+});
+
+function readCa(file: string, name: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new SyncError("SOURCE_CARDDAV", `caFile ${name}: ${(err as Error).message}`, { field: "caFile", hint: "Give the PEM file of the CA, relative to the configuration file." });
+  }
+}
+
+/** An opened CardDAV source: one HTTP client and one discovery for the run's check and read. */
+class CarddavSource implements SourceHandle {
+  private books: AddressBook[] | undefined;
+
+  constructor(
+    private readonly config: CarddavConfig,
+    private readonly client: DavClient,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Finds the address books (discovery, or the one the URL names) and says which fields its records have. */
+  async check(): Promise<CheckResult> {
+    const books = await this.addressBooks();
+    const { VCARD_COLUMNS } = await import("./vcard.js");
+    const incremental = this.config.incremental ? { incremental: { keyColumn: CARDDAV_KEY, identity: carddavIdentity(this.config), refs: true } } : {};
+    this.logger.debug({ addressBooks: books.map((book) => book.url) }, "carddav address books");
+    return { columns: [...VCARD_COLUMNS, "href", "etag"], ...incremental };
+  }
+
+  async *read(options: ReadOptions = {}): AsyncGenerator<SourceItem> {
+    const books = await this.addressBooks();
+    yield* readAddressBooks({
+      client: this.client,
+      books,
+      config: this.config,
+      logger: this.logger,
+      ...(this.config.incremental && options.since !== undefined ? { since: options.since } : {}),
+      ...(this.config.incremental && options.refs ? { refs: options.refs } : {}),
+    });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** The configured address books among those found; one not found is a configuration error naming those there are. */
+  private async addressBooks(): Promise<AddressBook[]> {
+    if (this.books) return this.books;
+    const found = await this.client.addressBooks();
+    const wanted = this.config.addressBooks;
+    const where = describeCarddavSource(this.config);
+    if (found.length === 0) {
+      throw new SyncError("SOURCE_CARDDAV", `${where}: no address book found`, {
+        field: "url",
+        hint: "Give the address book's own URL, or the server's CardDAV URL (see the README's CardDAV section for Nextcloud, iCloud, Google and SOGo).",
+      });
+    }
+    if (wanted === undefined) return (this.books = found);
+    const missing = wanted.filter((name) => !found.some((book) => matchesBook(book, name)));
+    if (missing.length > 0) {
+      const there = found.map((book) => `"${book.displayName || lastSegment(book.url)}" (${book.url})`).join(", ");
+      throw new SyncError("SOURCE_CARDDAV", `${where}: no address book ${missing.map((name) => `"${name}"`).join(", ")}; there are ${there}`, {
+        field: "addressBooks",
+        hint: "Name address books by their display name, the last part of their URL, or their URL.",
+      });
+    }
+    return (this.books = found.filter((book) => wanted.some((name) => matchesBook(book, name))));
+  }
+}
+
+function lastSegment(url: string): string {
+  return decodeURIComponent(new URL(url, "http://x").pathname.replace(/\/+$/, "").split("/").pop() ?? "");
+}
+
+/** A book is named by its display name, its URL's last segment (case ignored) or its URL (with or without the last slash). */
+function matchesBook(book: AddressBook, name: string): boolean {
+  const folded = name.trim().toLowerCase();
+  const url = book.url.replace(/\/+$/, "");
+  return (
+    book.displayName.trim().toLowerCase() === folded ||
+    lastSegment(book.url).toLowerCase() === folded ||
+    url === name.replace(/\/+$/, "") ||
+    new URL(book.url, "http://x").pathname.replace(/\/+$/, "") === name.replace(/\/+$/, "")
+  );
+}
