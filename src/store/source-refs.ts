@@ -89,9 +89,16 @@ export function sourceRefsOf(db: Knex, scope: SourceRefsScope): SourceRefs {
         after = String(rows[rows.length - 1]?.ref_hash);
       }
     },
-    async pruneUnlisted() {
-      if (!write) return;
-      await db(SOURCE_REFS_TABLE).where(where).andWhereNot("listed_run", runId).delete();
+    async pruneUnlisted(under) {
+      if (!write || under?.length === 0) return;
+      await db(SOURCE_REFS_TABLE)
+        .where(where)
+        .andWhereNot("listed_run", runId)
+        .andWhere((query) => {
+          // Not LIKE: SQLite's ignores case, and "%" and "_" would need escaping on each database its own way.
+          for (const prefix of under ?? []) void query.orWhereRaw("substr(ref, 1, ?) = ?", [Array.from(prefix).length, prefix]);
+        })
+        .delete();
     },
   };
 }
@@ -135,6 +142,6 @@ export function guardedRefs(refs: SourceRefs, what: string, target: StoreTarget)
         yield next.value;
       }
     },
-    pruneUnlisted: () => guarded(what, target, () => refs.pruneUnlisted()),
+    pruneUnlisted: (under) => guarded(what, target, () => refs.pruneUnlisted(under)),
   };
 }

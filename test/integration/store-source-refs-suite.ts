@@ -80,7 +80,22 @@ export function describeSourceRefsSuite(name: string, setup: StoreSuiteSetup): v
       expect((await refs.lookup(["/b/2.vcf"])).size).toBe(1);
       await refs.remember([{ ref: "/b/5.vcf", version: "e5", key: "u5" }]);
       expect(await listAll(refs)).toEqual(["/b/2.vcf=u2", "/b/3.vcf=u3", "/b/4.vcf=u4", "/b/5.vcf=u5"]);
-      await refs.pruneUnlisted();
+      // Under a prefix: only that address book's unlisted refs (case and "_" taken literally).
+      await refs.remember([
+        { ref: "/B/7.vcf", version: "e7", key: "u7" },
+        { ref: "/c_/8.vcf", version: "e8", key: "u8" },
+      ]);
+      const later = store.sourceRefs({ job: JOB, sourceKey: KEY, runId: runId + 1, write: true, lookups: true });
+      await later.pruneUnlisted(["/cx/", "/b/"]);
+      expect(await listAll(refs)).toEqual(["/B/7.vcf=u7", "/c_/8.vcf=u8"]);
+      await later.pruneUnlisted([]);
+      expect((await listAll(refs)).length).toBe(2);
+      // Without: every ref that run did not name.
+      await later.remember([
+        { ref: "/b/2.vcf", version: "e2", key: "u2" },
+        { ref: "/b/5.vcf", version: "e5", key: "u5" },
+      ]);
+      await later.pruneUnlisted();
       expect(await listAll(refs)).toEqual(["/b/2.vcf=u2", "/b/5.vcf=u5"]);
       // A dry run writes nothing.
       const dry = store.sourceRefs({ job: JOB, sourceKey: KEY, runId: null, write: false, lookups: true });

@@ -10,20 +10,23 @@ const FILE = path.join(ROOT, "config.example.yaml");
 const TEXT = readFileSync(FILE, "utf8");
 const ENV = { VOISPEED_TOKEN: "example-token", STORE_DB_PASSWORD: "x", CRM_DB_PASSWORD: "crm-example-pw" };
 
-/** The example with its commented second job switched on: the block after "A second job", comment marks removed. */
-function withSqlJob(text: string): string {
+/** The example with one commented job switched on: the block after the line with `marker` up to the next blank line, comment marks removed. */
+function withJob(text: string, marker: string): string {
   const lines = text.split("\n");
-  const start = lines.findIndex((line) => line.includes("# A second job reading a CRM's database"));
+  const start = lines.findIndex((line) => line.includes(marker));
   expect(start).toBeGreaterThan(0);
+  const end = lines.indexOf("", start) === -1 ? lines.length : lines.indexOf("", start);
   return lines
     .map((line, i) => {
-      if (i <= start || !line.startsWith("  # ")) return line;
+      if (i <= start || i >= end || !line.startsWith("  # ")) return line;
       const uncommented = `  ${line.slice(4)}`;
       // Keys shown as alternatives stay comments.
       return /^\s+# /.test(uncommented) ? line : uncommented;
     })
     .join("\n");
 }
+
+const withSqlJob = (text: string): string => withJob(text, "# A second job reading a CRM's database");
 
 /** The example with its commented notifications block switched on: from "# notifications:" to the next blank line. */
 function withNotifications(text: string): string {
@@ -67,5 +70,13 @@ describe("config.example.yaml", () => {
     const source = job?.source.config as { client: string; key: string; query: string; connection: { password: string; ssl: unknown } };
     expect(source).toMatchObject({ client: "mysql", key: "id", connection: { password: "crm-example-pw", ssl: { caFile: "./crm-db-ca.pem", rejectUnauthorized: true } } });
     expect(source.query).toMatch(/FROM contacts c/);
+  });
+
+  it("loads with its CardDAV job uncommented, the password from the environment", () => {
+    const config = parseConfig(withJob(TEXT, "# A CardDAV address book"), FILE, { env: { ...ENV, CARDDAV_PASSWORD: "example-app-pw" } });
+    const job = config.jobs.find((candidate) => candidate.name === "addressbook");
+    expect(job?.source.type).toBe("carddav");
+    expect(job?.source.config).toMatchObject({ url: "https://cloud.example.com/remote.php/dav", username: "alice", password: "example-app-pw", incremental: true });
+    expect(job?.appName).toBe("CARDDAV");
   });
 });
