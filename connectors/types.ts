@@ -141,6 +141,8 @@ export interface CheckResult {
   };
   /** What the check found worth saying that is not an error (a CSV file read as windows-1252), one sentence each. */
   warnings?: string[];
+  /** What the source will read, one line each, for `validate` (the address books a CardDAV source found). */
+  found?: string[];
 }
 
 /**
