@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSync } from "../../src/cli/sync-runner.js";
 import { parseConfig } from "../../src/config/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { silentLogger } from "../../src/logger.js";
+import { createLogger } from "../../src/logger.js";
 import { openStore } from "../../src/store/index.js";
 import type { RunSummary } from "../../src/sync/run-types.js";
 import { ROOT } from "../helpers/cli.js";
@@ -77,9 +77,22 @@ jobs:
   return parseConfig(text, path.join(dir, "config.yaml"), { env: { PBX_TOKEN: TOKEN, CARDDAV_PASSWORD: password } });
 }
 
+/** The source's own account of its last read ("carddav source read": fetched, unchanged, removed...). */
+let lastRead: Record<string, unknown> | undefined;
+
 async function sync(options: SyncOptions = {}): Promise<RunSummary> {
   const out = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const [summary] = await runSync(config(options), { logger: silentLogger, out, ...(options.full ? { full: true } : {}) });
+  lastRead = undefined;
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (line.includes('"carddav source read"')) lastRead = JSON.parse(line) as Record<string, unknown>;
+      }
+      done();
+    },
+  });
+  const logger = createLogger({ level: "info", destination });
+  const [summary] = await runSync(config(options), { logger, out, ...(options.full ? { full: true } : {}) });
   if (!summary) throw new Error("no run");
   return summary;
 }
@@ -145,6 +158,7 @@ describe("a CardDAV address book on Radicale", () => {
     // Discovery of the books, then one sync-collection of "Contacts": no card is fetched.
     expect(requests.filter((request) => request.startsWith("REPORT"))).toEqual([`REPORT /${radicale.user}/contacts/`]);
     expect(requests.filter((request) => request.startsWith("GET"))).toEqual([]);
+    expect(lastRead).toMatchObject({ fetched: 0, unchanged: CARDS + 1, removed: 0, delta: 1 });
   });
 
   it("fetches only the cards edited and added through Radicale, and deletes the PBX contacts of the deleted ones", async () => {
@@ -163,8 +177,9 @@ describe("a CardDAV address book on Radicale", () => {
     for (const card of added) expect(emulator.phonebook.find("CARDDAV", card.uid)?.name).toBe(card.givenName);
     for (const card of deleted) expect(emulator.phonebook.find("CARDDAV", card.uid)).toBeUndefined();
     expect(emulator.phonebook.count()).toBe(CARDS);
-    // One sync-collection, and one multiget of the five cards that changed.
+    // One sync-collection, and one multiget of the five cards that changed; the rest counted from the store.
     expect(davRequests().filter((request) => request.startsWith("REPORT"))).toEqual([`REPORT /${radicale.user}/contacts/`, `REPORT /${radicale.user}/contacts/`]);
+    expect(lastRead).toMatchObject({ fetched: 5, unchanged: CARDS + 1 - 5, removed: 2, delta: 1, problems: 0 });
 
     const fourth = await sync();
     expect(fourth.counts).toMatchObject({ inserted: 0, updated: 0, deleted: 0, unchanged: CARDS + 1 });
