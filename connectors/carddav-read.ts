@@ -45,8 +45,9 @@ export async function* readAddressBooks(plan: ReadPlan): AsyncGenerator<SourceIt
   for (const book of plan.books) {
     const listing = await listBook(plan, book, tokens[book.url]);
     if (listing.warning !== undefined) yield { kind: "warning", ref: book.url, message: listing.warning };
-    if (listing.token !== undefined) next[book.url] = listing.token;
-    yield* readMembers(plan, book, listing.members, tally);
+    const unfetched = yield* readMembers(plan, book, listing.members, tally);
+    const token = nextToken(listing, unfetched, tokens[book.url]);
+    if (token !== undefined) next[book.url] = token;
     if (listing.delta) {
       deltas.set(pathOf(book.url), new Set([...listing.members.map((member) => member.href), ...listing.removed]));
       tally.removed += listing.removed.length;
@@ -89,8 +90,22 @@ async function listBook(plan: ReadPlan, book: AddressBook, token: string | undef
   }
 }
 
-/** The members a chunk at a time: settled ETags are present keys, the others fetched, parsed and remembered. */
-async function* readMembers(plan: ReadPlan, book: AddressBook, members: readonly Member[], tally: Tally): AsyncGenerator<SourceItem> {
+/**
+ * Where the next read of a book starts: the listing's new token, unless a card it listed went unfetched (refused,
+ * left out of the answer) or could not be told (broken, without a UID). No delta from the new token would name that card again: the next read starts from the
+ * old token of a delta instead, or lists the book whole.
+ */
+function nextToken(listing: Listing, unfetched: number, old: string | undefined): string | undefined {
+  if (listing.token === undefined || unfetched === 0) return listing.token;
+  return listing.delta ? old : undefined;
+}
+
+/**
+ * The members a chunk at a time: settled ETags are present keys, the others fetched, parsed and remembered.
+ * Returns how many the server did not send (a status for the card, or left out of the answer).
+ */
+async function* readMembers(plan: ReadPlan, book: AddressBook, members: readonly Member[], tally: Tally): AsyncGenerator<SourceItem, number> {
+  let unfetched = 0;
   const { parseVCard } = await import("./vcard.js");
   const size = plan.config.multigetSize;
   for (let start = 0; start < members.length; start += size) {
@@ -111,6 +126,7 @@ async function* readMembers(plan: ReadPlan, book: AddressBook, members: readonly
       answered.add(card.href);
       if ("status" in card) {
         tally.problems++;
+        unfetched++;
         yield { kind: "problem", ref: card.href, code: "SOURCE_CARDDAV", message: `${card.href}: the server answered HTTP ${card.status} for this card${card.message ? ` (${card.message})` : ""}` };
         continue;
       }
@@ -121,10 +137,13 @@ async function* readMembers(plan: ReadPlan, book: AddressBook, members: readonly
         remember.push({ ref: card.href, version: card.etag, key: uid });
         yield { kind: "record", ref: card.href, fields: { ...parsed.fields, uid, href: card.href, etag: card.etag } };
       } else {
-        // A broken card keeps its contact when its UID can still be read; it is reported again when it changes.
+        // A broken card keeps its contact when its UID can still be read, and is reported again when it changes.
+        // Without a UID it could be any contact: not remembered, and the book's token kept, it is read (and holds
+        // the deletions back) on every run until it is fixed.
         const uid = uidOf(card.data);
         tally.problems++;
-        remember.push({ ref: card.href, version: card.etag, key: uid ?? "" });
+        if (uid !== undefined) remember.push({ ref: card.href, version: card.etag, key: uid });
+        else unfetched++;
         yield {
           kind: "problem",
           ref: card.href,
@@ -137,10 +156,12 @@ async function* readMembers(plan: ReadPlan, book: AddressBook, members: readonly
     for (const href of stale) {
       if (answered.has(href)) continue;
       tally.problems++;
+      unfetched++;
       yield { kind: "problem", ref: href, code: "SOURCE_CARDDAV", message: `${href}: listed by the server, but left out of its answer to the request for the card` };
     }
     await plan.refs?.remember(remember);
   }
+  return unfetched;
 }
 
 /**

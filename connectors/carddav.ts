@@ -63,7 +63,8 @@ class CarddavSource implements SourceHandle {
     const { VCARD_COLUMNS } = await import("./vcard.js");
     const incremental = this.config.incremental ? { incremental: { keyColumn: CARDDAV_KEY, identity: carddavIdentity(this.config), refs: true } } : {};
     this.logger.debug({ addressBooks: books.map((book) => book.url) }, "carddav address books");
-    return { columns: [...VCARD_COLUMNS, "href", "etag"], ...incremental };
+    const found = books.map((book) => `address book "${book.displayName}" at ${book.url}${book.supportsSync || !this.config.incremental ? "" : " (no sync-collection: listed in full with ETags)"}`);
+    return { columns: [...VCARD_COLUMNS, "href", "etag"], found, ...incremental };
   }
 
   async *read(options: ReadOptions = {}): AsyncGenerator<SourceItem> {
@@ -73,7 +74,8 @@ class CarddavSource implements SourceHandle {
       books,
       config: this.config,
       logger: this.logger,
-      ...(this.config.incremental && options.since !== undefined ? { since: options.since } : {}),
+      // Only the refs name the cards a delta leaves out: without them (a one-shot read) every card is read whole.
+      ...(this.config.incremental && options.since !== undefined && options.refs ? { since: options.since } : {}),
       ...(this.config.incremental && options.refs ? { refs: options.refs } : {}),
     });
   }

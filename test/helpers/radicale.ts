@@ -30,6 +30,12 @@ export interface RadicaleOptions {
   password?: string;
   /** Radicale's delay after a failed login, in seconds (its default is 1; 0 keeps tests quick). */
   authDelay?: number;
+  /**
+   * Play a server without RFC 6578: the proxy answers every sync-collection REPORT itself with HTTP 501 (recorded,
+   * never passed on). With "hidden", PROPFIND answers also leave sync-collection out of DAV:supported-report-set,
+   * so that discovery already tells a client there is none.
+   */
+  refuseSync?: boolean | "hidden";
 }
 
 export interface RunningRadicale {
@@ -149,7 +155,7 @@ export async function startRadicale(options: RadicaleOptions = {}): Promise<Runn
     const { child, port, output } = await launch(command, dir, certificates, { authDelay: options.authDelay ?? 0 });
     const scheme = certificates ? "https" : "http";
     const radicaleUrl = `${scheme}://127.0.0.1:${port}/`;
-    const proxy = await startRecorder(port, certificates, ca);
+    const proxy = await startRecorder(port, certificates, ca, options.refuseSync ?? false);
     const admin = adminClient(radicaleUrl, user, password, ca);
     const url = `${scheme}://127.0.0.1:${proxy.port}/`;
     const pathOf = (target: string) => new URL(target, url).pathname;
@@ -286,23 +292,41 @@ function killProcess(child: ChildProcess): Promise<void> {
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"]);
 
-/** The recording proxy: passes every request on to Radicale and notes method, path and status. */
-async function startRecorder(target: number, tls: TestCertificates | undefined, ca: string | undefined) {
+/** The recording proxy: passes every request on to Radicale and notes method, path and status (see refuseSync). */
+async function startRecorder(target: number, tls: TestCertificates | undefined, ca: string | undefined, refuseSync: boolean | "hidden") {
   const log: LoggedRequest[] = [];
+  const forward = (incoming: http.IncomingMessage, outgoing: http.ServerResponse, entry: LoggedRequest, body?: Buffer) => {
+    const headers = Object.fromEntries(Object.entries(incoming.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+    const send = tls ? https.request : http.request;
+    const hide = refuseSync === "hidden" && incoming.method === "PROPFIND";
+    const upstream = send({ host: "127.0.0.1", port: target, method: incoming.method, path: incoming.url, headers, agent: false, ...(ca ? { ca } : {}) }, (answer) => {
+      entry.status = answer.statusCode ?? 0;
+      const answerHeaders = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name) && !(hide && name === "content-length")));
+      answer.on("error", () => outgoing.destroy());
+      outgoing.writeHead(entry.status, answerHeaders);
+      if (!hide) return void answer.pipe(outgoing);
+      const chunks: Buffer[] = [];
+      answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+      answer.on("end", () => outgoing.end(withoutSyncReport(Buffer.concat(chunks).toString("utf8"))));
+    });
+    upstream.on("error", () => outgoing.destroy());
+    if (body === undefined) incoming.pipe(upstream);
+    else upstream.end(body);
+  };
   const handler = (incoming: http.IncomingMessage, outgoing: http.ServerResponse) => {
     const entry: LoggedRequest = { method: incoming.method ?? "", path: incoming.url ?? "", status: 0 };
     log.push(entry);
-    const headers = Object.fromEntries(Object.entries(incoming.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
-    const send = tls ? https.request : http.request;
-    const upstream = send({ host: "127.0.0.1", port: target, method: incoming.method, path: incoming.url, headers, agent: false, ...(ca ? { ca } : {}) }, (answer) => {
-      entry.status = answer.statusCode ?? 0;
-      const answerHeaders = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
-      outgoing.writeHead(entry.status, answerHeaders);
-      answer.pipe(outgoing);
-      answer.on("error", () => outgoing.destroy());
+    if (refuseSync === false || incoming.method !== "REPORT") return forward(incoming, outgoing, entry);
+    // A REPORT is read whole first, to tell sync-collection from addressbook-multiget.
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.on("end", () => {
+      const body = Buffer.concat(chunks);
+      if (!/sync-collection/.test(body.toString("utf8"))) return forward(incoming, outgoing, entry, body);
+      entry.status = 501;
+      outgoing.writeHead(501, { "content-type": "text/plain; charset=utf-8" });
+      outgoing.end("sync-collection is not implemented here");
     });
-    upstream.on("error", () => outgoing.destroy());
-    incoming.pipe(upstream);
   };
   const server = tls ? https.createServer({ cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) }, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -319,6 +343,11 @@ async function startRecorder(target: number, tls: TestCertificates | undefined, 
       return closing;
     },
   };
+}
+
+/** A PROPFIND answer with the sync-collection report left out of every DAV:supported-report-set. */
+function withoutSyncReport(xml: string): string {
+  return xml.replace(/<(?:[\w-]+:)?supported-report>\s*<(?:[\w-]+:)?report>\s*<(?:[\w-]+:)?sync-collection\s*\/>\s*<\/(?:[\w-]+:)?report>\s*<\/(?:[\w-]+:)?supported-report>/g, "");
 }
 
 /** Requests straight to Radicale as its user, for setting up and changing address books. */
