@@ -1,9 +1,8 @@
 // The CardDAV client against answers Radicale never gives: other servers' prefixes and hrefs, truncated sync
 // answers, other status codes, HTML pages, silence, redirect loops. A loopback server plays each.
-import http from "node:http";
-import type net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DavClient, DavError } from "../../connectors/carddav-dav.js";
+import { DavClient } from "../../connectors/carddav-dav.js";
+import { davFailure, startFakeDav, type DavRequestSeen, type FakeDavServer } from "../helpers/fake-dav.js";
 
 interface Answer {
   status: number;
@@ -13,34 +12,24 @@ interface Answer {
 
 /** What the server answers next: a function of the request (method, path, body). */
 let respond: (method: string, path: string, body: string) => Answer | null = () => ({ status: 500 });
-const seen: { method: string; path: string; depth: string | undefined; body: string }[] = [];
-let server: http.Server;
+const seen: DavRequestSeen[] = [];
+let server: FakeDavServer;
 let base = "";
 const clients: DavClient[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => {
-      seen.push({ method: req.method ?? "", path: req.url ?? "", depth: req.headers.depth?.toString(), body });
-      const answer = respond(req.method ?? "", req.url ?? "", body);
-      if (answer === null) return; // never answer: for timeouts
-      res.writeHead(answer.status, { "content-type": "application/xml; charset=utf-8", ...answer.headers });
-      res.end(answer.body ?? "");
-    });
+  server = await startFakeDav((request) => {
+    seen.push(request);
+    return respond(request.method, request.path, request.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  base = server.base;
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
   seen.length = 0;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 function client(path = "/dav/book/", timeoutMs = 5_000): DavClient {
@@ -49,15 +38,6 @@ function client(path = "/dav/book/", timeoutMs = 5_000): DavClient {
   return made;
 }
 
-async function davFailure(promise: Promise<unknown>): Promise<DavError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DavError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 const multistatus = (inner: string, prefix = "D") => `<?xml version="1.0"?><${prefix}:multistatus xmlns:${prefix}="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">${inner}</${prefix}:multistatus>`;
 

@@ -3,23 +3,14 @@
 import http from "node:http";
 import type net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DavClient, DavError, type DavOptions, type Member } from "../../connectors/carddav-dav.js";
+import { DavClient, type DavError, type DavOptions, type Member } from "../../connectors/carddav-dav.js";
 import { startCutProxy } from "../helpers/cut-proxy.js";
+import { davFailure } from "../helpers/fake-dav.js";
 import { findRadicale, startRadicale, type RunningRadicale } from "../helpers/radicale.js";
 import { generateCards, type GeneratedCard } from "../helpers/vcards.js";
 
 const found = await findRadicale();
 
-/** Awaits the promise and returns its DavError; throws when it resolves or rejects with anything else. */
-async function davFailure(promise: Promise<unknown>): Promise<DavError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DavError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Every text a DavError shows or stores: none may hold a secret. */
 function everything(err: DavError): string {

@@ -1,8 +1,6 @@
 // The CardDAV source driven as the sync drives it (open, check, read with a SQLite store's SourceRefs, settle): servers
 // without sync-collection, several address books, cards a multiget answer refuses or leaves out, broken cards,
 // dry and --full reads, and reads without the refs (incremental: false, the one-shot read).
-import http from "node:http";
-import type net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carddavConfigSchema, carddavConnector, type CarddavConfig } from "../../connectors/carddav.js";
@@ -10,6 +8,7 @@ import type { CheckResult, SourceItem } from "../../connectors/types.js";
 import { isSyncError } from "../../src/errors.js";
 import { silentLogger } from "../../src/logger.js";
 import { openStore, type SqlStore } from "../../src/store/index.js";
+import { startFakeDav, type FakeDavServer } from "../helpers/fake-dav.js";
 import { startRadicale, type RunningRadicale } from "../helpers/radicale.js";
 import { tempDir } from "../helpers/temp.js";
 import { generateCards, malformedCard } from "../helpers/vcards.js";
@@ -399,26 +398,15 @@ function ok(href: string, props: string): string {
 
 describe("cards a server refuses, leaves out or stores broken", () => {
   const fake = new FakeBook();
-  let server: http.Server;
+  let server: FakeDavServer;
   let base = "";
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (chunk: string) => (body += chunk));
-      req.on("end", () => {
-        const answer = fake.answer(req.method ?? "", req.headers.depth?.toString(), body);
-        res.writeHead(answer.status, { "content-type": "application/xml; charset=utf-8" });
-        res.end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    server = await startFakeDav((request) => fake.answer(request.method, request.depth, request.body));
+    base = server.base;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   });
 
   const fakeConfig = () => configOf({ url: `${base}${BOOK}`, username: "bob", password: "pw-of-bob-source-3", multigetSize: 2 });
