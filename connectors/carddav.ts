@@ -50,6 +50,8 @@ function readCa(file: string, name: string): string {
 /** An opened CardDAV source: one HTTP client and one discovery for the run's check and read. */
 class CarddavSource implements SourceHandle {
   private books: AddressBook[] | undefined;
+  /** Books found but not read: those the server fills itself, when no list names them. */
+  private skipped: AddressBook[] = [];
 
   constructor(
     private readonly config: CarddavConfig,
@@ -63,7 +65,10 @@ class CarddavSource implements SourceHandle {
     const { VCARD_COLUMNS } = await import("./vcard.js");
     const incremental = this.config.incremental ? { incremental: { keyColumn: CARDDAV_KEY, identity: carddavIdentity(this.config), refs: true } } : {};
     this.logger.debug({ addressBooks: books.map((book) => book.url) }, "carddav address books");
-    const found = books.map((book) => `address book "${book.displayName}" at ${book.url}${book.supportsSync || !this.config.incremental ? "" : " (no sync-collection: listed in full with ETags)"}`);
+    const found = [
+      ...books.map((book) => `reads address book "${book.displayName}" at ${book.url}${book.supportsSync || !this.config.incremental ? "" : " (no sync-collection: listed in full with ETags)"}`),
+      ...this.skipped.map((book) => `skips address book "${book.displayName}" at ${book.url}: the server fills it itself (name it in addressBooks to read it)`),
+    ];
     return { columns: [...VCARD_COLUMNS, "href", "etag"], found, ...incremental };
   }
 
@@ -96,17 +101,37 @@ class CarddavSource implements SourceHandle {
         hint: "Give the address book's own URL, or the server's CardDAV URL (see the README's CardDAV section for Nextcloud, iCloud, Google and SOGo).",
       });
     }
-    if (wanted === undefined) return (this.books = found);
+    if (wanted === undefined) {
+      // Without a list: the user's own books. Nextcloud also lists books it fills itself ("Accounts", every user of
+      // the cloud; "Recently contacted", every address mailed): read only when named.
+      this.skipped = found.filter(isGenerated);
+      const own = found.filter((book) => !isGenerated(book));
+      if (own.length === 0) {
+        throw new SyncError("SOURCE_CARDDAV", `${where}: no address book of the user's own; there are only ${describeBooks(found)}, which the server fills itself`, {
+          field: "addressBooks",
+          hint: "Name the address books to read in addressBooks.",
+        });
+      }
+      return (this.books = own);
+    }
     const missing = wanted.filter((name) => !found.some((book) => matchesBook(book, name)));
     if (missing.length > 0) {
-      const there = found.map((book) => `"${book.displayName || lastSegment(book.url)}" (${book.url})`).join(", ");
-      throw new SyncError("SOURCE_CARDDAV", `${where}: no address book ${missing.map((name) => `"${name}"`).join(", ")}; there are ${there}`, {
+      throw new SyncError("SOURCE_CARDDAV", `${where}: no address book ${missing.map((name) => `"${name}"`).join(", ")}; there are ${describeBooks(found)}`, {
         field: "addressBooks",
         hint: "Name address books by their display name, the last part of their URL, or their URL.",
       });
     }
     return (this.books = found.filter((book) => wanted.some((name) => matchesBook(book, name))));
   }
+}
+
+/** Books a server fills itself: Nextcloud's system address book (its users) and its "Recently contacted". */
+function isGenerated(book: AddressBook): boolean {
+  return /^z-(?:server|app)-generated--/.test(lastSegment(book.url));
+}
+
+function describeBooks(books: readonly AddressBook[]): string {
+  return books.map((book) => `"${book.displayName || lastSegment(book.url)}" (${book.url})`).join(", ");
 }
 
 function lastSegment(url: string): string {

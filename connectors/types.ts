@@ -141,7 +141,7 @@ export interface CheckResult {
   };
   /** What the check found worth saying that is not an error (a CSV file read as windows-1252), one sentence each. */
   warnings?: string[];
-  /** What the source will read, one line each, for `validate` (the address books a CardDAV source found). */
+  /** What the source will read or leave, one line each for `validate`: "reads address book ..." (a CardDAV source's books). */
   found?: string[];
 }
 

@@ -30,7 +30,7 @@ export async function validateAction(flags: ValidateFlags): Promise<ExitCode> {
     try {
       const checked = await getConnector(job.source.type).check(job.source.config, { baseDir: config.baseDir });
       if (checked.columns) out.write(`    source columns: ${checked.columns.join(", ")}\n`);
-      for (const found of checked.found ?? []) out.write(`    reads: ${found}\n`);
+      for (const found of checked.found ?? []) out.write(`    source ${found}\n`);
       for (const warning of checked.warnings ?? []) out.write(`    warning: ${warning}\n`);
     } catch (err) {
       sourceProblems.push(`job ${job.name}: ${(err as Error).message}`);

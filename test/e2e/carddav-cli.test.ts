@@ -22,6 +22,9 @@ beforeAll(async () => {
   const customers = await radicale.createAddressBook("customers", "Kunden & Clienti");
   for (const card of generateCards(12, 3)) await radicale.putCard(contacts, card.fileName, card.text);
   for (const card of generateCards(8, 4)) await radicale.putCard(customers, card.fileName, card.text);
+  // Nextcloud's "Recently contacted": read only when named.
+  const recent = await radicale.createAddressBook("z-app-generated--contactsinteraction--recent", "Recently contacted");
+  await radicale.putCard(recent, "recent.vcf", generateCards(1, 5)[0]?.text ?? "");
   await writeFile(
     path.join(dir, "config.yaml"),
     `pbx: { url: "${emulator.url}", token: "\${VOISPEED_TOKEN}" }
@@ -55,8 +58,9 @@ describe("phonebook-sync with a CardDAV address book", () => {
   it("validates: finds the user's address books from the server URL and checks the mapping against the card fields", async () => {
     const result = await runCli(["validate", "--config", "config.yaml", "--connect"], { cwd: dir, env });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`reads: address book "Contacts" at ${radicale.url}${radicale.user}/contacts/`);
-    expect(result.stdout).toContain(`reads: address book "Kunden & Clienti" at ${radicale.url}${radicale.user}/customers/`);
+    expect(result.stdout).toContain(`source reads address book "Contacts" at ${radicale.url}${radicale.user}/contacts/`);
+    expect(result.stdout).toContain(`source reads address book "Kunden & Clienti" at ${radicale.url}${radicale.user}/customers/`);
+    expect(result.stdout).toContain('source skips address book "Recently contacted"');
     expect(result.stdout).toMatch(/source columns: .*tel\[\]\.type/);
     expectNoPassword("validate", `${result.stdout}\n${result.stderr}`);
   });
