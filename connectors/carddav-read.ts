@@ -1,10 +1,9 @@
 // Reading address books: list each (sync-collection since the last token, or in full with ETags), fetch only the cards
 // whose ETag is not the settled one, parse them, and account for every card the listing left unnamed.
-import { SIZES } from "../src/store/tables.js";
 import type { Logger } from "../src/logger.js";
 import { describeCarddavSource, type CarddavConfig } from "./carddav-config.js";
 import { DavError, type AddressBook, type DavClient, type Member } from "./carddav-dav.js";
-import type { RefVersion, SourceItem, SourceRefs } from "./types.js";
+import { WATERMARK_MAX_LENGTH, type RefVersion, type SourceItem, type SourceRefs } from "./types.js";
 
 export interface ReadPlan {
   client: DavClient;
@@ -63,7 +62,10 @@ export async function* readAddressBooks(plan: ReadPlan): AsyncGenerator<SourceIt
     }
   }
   const watermark = JSON.stringify(next);
-  if (Object.keys(next).length > 0 && watermark.length <= SIZES.watermark) yield { kind: "watermark", value: watermark };
+  if (Object.keys(next).length > 0 && watermark.length <= WATERMARK_MAX_LENGTH) yield { kind: "watermark", value: watermark };
+  else if (watermark.length > WATERMARK_MAX_LENGTH) {
+    plan.logger.warn({ length: watermark.length, max: WATERMARK_MAX_LENGTH }, "the address books' sync tokens are too long to keep: the next run lists them in full (with ETags)");
+  }
   plan.logger.info({ ...tally, delta: deltas.size, requests: plan.client.requestCount }, "carddav source read");
 }
 

@@ -40,6 +40,9 @@ export interface SourcePresent {
   fields: Readonly<Record<string, unknown>>;
 }
 
+/** The longest watermark the store keeps (characters): a source with a longer one yields none, and reads in full. */
+export const WATERMARK_MAX_LENGTH = 4000;
+
 /** An incremental source's newest change value when the read began: where the next run starts, if this one completes. */
 export interface SourceWatermark {
   kind: "watermark";

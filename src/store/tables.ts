@@ -1,4 +1,5 @@
 // Table names, column sizes and the one clipping rule that keeps every value inside its column on any database.
+import { WATERMARK_MAX_LENGTH } from "../../connectors/types.js";
 
 export const RUNS_TABLE = "runs";
 export const RESULTS_TABLE = "contact_results";
@@ -27,7 +28,7 @@ export const SIZES = {
   pbxId: 64,
   info: 8000,
   hash: 40,
-  watermark: 4000,
+  watermark: WATERMARK_MAX_LENGTH,
   sourceRef: 2000,
   refVersion: 255,
   scheduledFor: 64,
