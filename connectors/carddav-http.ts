@@ -64,10 +64,7 @@ export class DavHttp {
     if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
       throw new DavError("malformed", `invalid CardDAV timeoutMs ${options.timeoutMs}: use a number of milliseconds above 0`, { field: "timeoutMs" });
     }
-    const connect = { timeout: options.timeoutMs, ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }) };
-    const settings = { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connect };
-    const envProxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((name) => process.env[name]);
-    this.dispatcher = envProxy ? new EnvHttpProxyAgent({ ...settings, requestTls: connect }) : new Agent(settings);
+    this.dispatcher = davDispatcher(options);
     if (options.token !== undefined) this.authorization = `Bearer ${options.token}`;
     else if (options.username !== undefined) {
       this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`, "utf8").toString("base64")}`;
@@ -118,6 +115,17 @@ export class DavHttp {
   }
 }
 
+/**
+ * The dispatcher of a CardDAV source's requests (its OAuth token request too): the private CA besides the usual
+ * roots, the timeout on connect, headers and body, and the proxy of HTTPS_PROXY / HTTP_PROXY (NO_PROXY honoured).
+ */
+export function davDispatcher(options: { ca?: string; timeoutMs: number }): Dispatcher {
+  const connect = { timeout: options.timeoutMs, ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca] }) };
+  const settings = { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connect };
+  const envProxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((name) => process.env[name]);
+  return envProxy ? new EnvHttpProxyAgent({ ...settings, requestTls: connect }) : new Agent(settings);
+}
+
 export type Multistatus = ReturnType<typeof readMultistatus>;
 
 /** The responses of a multistatus answer; a body that is not one, or not whole, throws a DavError (malformed). */
@@ -144,8 +152,23 @@ export function describe(call: { method: string; url: URL }): string {
   return `${call.method} ${redactUrl(call.url)}`;
 }
 
-function connectionFailure(err: unknown, call: DavRequest, state: { timedOut: boolean; cancelled: boolean; timeoutMs: number }): DavError {
-  const prefix = `CardDAV ${describe(call)}`;
+/** How a connection failure names what failed: the message's start, and the option that holds the URL (for hints). */
+export interface FailureSubject {
+  prefix: string;
+  urlOption: string;
+}
+
+/**
+ * The DavError for a request that got no complete answer: cancelled, timed out, a TLS certificate refused, nothing
+ * listening, a name that does not resolve, a connection cut. `subject` names the request (default: the CardDAV one).
+ */
+export function connectionFailure(
+  err: unknown,
+  call: { method: string; url: URL },
+  state: { timedOut: boolean; cancelled: boolean; timeoutMs: number },
+  subject: FailureSubject = { prefix: `CardDAV ${describe(call)}`, urlOption: "the CardDAV URL" },
+): DavError {
+  const { prefix, urlOption } = subject;
   if (state.cancelled && !state.timedOut) return new DavError("cancelled", `${prefix}: cancelled`, { cause: err, hint: "The read was cancelled (a shutdown or an abort)." });
   if (state.timedOut) {
     return new DavError("timeout", `${prefix}: no complete answer within ${state.timeoutMs} ms`, { cause: err, hint: "Raise the source's timeoutMs, or check the server's load." });
@@ -162,10 +185,10 @@ function connectionFailure(err: unknown, call: DavRequest, state: { timedOut: bo
     });
   }
   if (codes.includes("ECONNREFUSED")) {
-    return new DavError("network", `${prefix}: nothing listens at ${call.url.host} (ECONNREFUSED)`, { cause: err, hint: "Check the host and port of the CardDAV URL, and that the server runs." });
+    return new DavError("network", `${prefix}: nothing listens at ${call.url.host} (ECONNREFUSED)`, { cause: err, hint: `Check the host and port of ${urlOption}, and that the server runs.` });
   }
   if (codes.some((each) => ["ENOTFOUND", "EAI_AGAIN", "EAI_NODATA", "EAI_FAIL", "EAI_NONAME"].includes(each))) {
-    return new DavError("network", `${prefix}: the host name does not resolve (${code})`, { cause: err, hint: "Check the host name in the CardDAV URL." });
+    return new DavError("network", `${prefix}: the host name does not resolve (${code})`, { cause: err, hint: `Check the host name in ${urlOption}.` });
   }
   if (codes.some((each) => ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_RES_CONTENT_LENGTH_MISMATCH", "ECONNABORTED"].includes(each))) {
     return new DavError("network", `${prefix}: the connection was cut before the answer was complete (${code}: ${detail})`, {

@@ -94,8 +94,8 @@ async function listBook(plan: ReadPlan, book: AddressBook, token: string | undef
 
 /**
  * Where the next read of a book starts: the listing's new token, unless a card it listed went unfetched (refused,
- * left out of the answer) or could not be told (broken, without a UID). No delta from the new token would name that card again: the next read starts from the
- * old token of a delta instead, or lists the book whole.
+ * left out of the answer) or could not be told (broken, without a UID). No delta from the new token would name that
+ * card again: the next read starts from the old token of a delta instead, or lists the book whole.
  */
 function nextToken(listing: Listing, unfetched: number, old: string | undefined): string | undefined {
   if (listing.token === undefined || unfetched === 0) return listing.token;
@@ -116,7 +116,8 @@ async function* readMembers(plan: ReadPlan, book: AddressBook, members: readonly
     const stale: string[] = [];
     for (const member of chunk) {
       const settled = known.get(member.href);
-      if (settled !== undefined && settled.version === member.etag) {
+      // A server that gives no ETag cannot say a card is unchanged: such cards are fetched every time.
+      if (settled !== undefined && member.etag !== "" && settled.version === member.etag) {
         tally.unchanged++;
         yield { kind: "present", ref: member.href, fields: { uid: settled.key } };
       } else stale.push(member.href);

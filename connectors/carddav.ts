@@ -5,8 +5,9 @@ import path from "node:path";
 import { SyncError } from "../src/errors.js";
 import { silentLogger, type Logger } from "../src/logger.js";
 import { registerSecret } from "../src/redact.js";
-import { carddavConfigSchema, carddavIdentity, carddavSecrets, describeCarddavSource, type CarddavConfig } from "./carddav-config.js";
+import { carddavConfigSchema, carddavIdentity, carddavSecrets, describeCarddavSource, type CarddavConfig, type CarddavOAuth2 } from "./carddav-config.js";
 import type { AddressBook, DavClient } from "./carddav-dav.js";
+import type { TokenRequestOptions } from "./carddav-oauth.js";
 import { readAddressBooks } from "./carddav-read.js";
 import { defineConnector, type CheckResult, type ReadOptions, type SourceHandle, type SourceItem } from "./types.js";
 
@@ -25,12 +26,17 @@ export const carddavConnector = defineConnector<CarddavConfig>({
     // The config loader registers them too; a source opened without it (a test, a library caller) must not leak them.
     for (const value of carddavSecrets(config)) secret(value);
     const ca = config.caFile === undefined ? undefined : readCa(path.resolve(ctx.baseDir, config.caFile), config.caFile);
+    // One access token per opened source: a run is far shorter than the hour a Google access token lasts.
+    const token =
+      config.oauth2 === undefined
+        ? config.token
+        : await oauthToken(config.oauth2, { timeoutMs: config.timeoutMs, registerSecret: secret, ...(ca !== undefined ? { ca } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) }, logger);
     const { DavClient } = await import("./carddav-dav.js");
     const client = new DavClient({
       url: config.url,
       ...(config.username !== undefined ? { username: config.username } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
-      ...(config.token !== undefined ? { token: config.token } : {}),
+      ...(token !== undefined ? { token } : {}),
       ...(ca !== undefined ? { ca } : {}),
       timeoutMs: config.timeoutMs,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -38,6 +44,14 @@ export const carddavConnector = defineConnector<CarddavConfig>({
     return new CarddavSource(config, client, logger);
   },
 });
+
+/** The access token of an oauth2 login, fetched with the source's CA and timeout, and registered as a secret. */
+async function oauthToken(oauth2: CarddavOAuth2, options: TokenRequestOptions, logger: Logger): Promise<string> {
+  const { fetchAccessToken } = await import("./carddav-oauth.js");
+  const token = await fetchAccessToken(oauth2, options);
+  logger.debug({ tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId }, "carddav oauth2 access token obtained");
+  return token;
+}
 
 function readCa(file: string, name: string): string {
   try {

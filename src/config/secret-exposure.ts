@@ -3,8 +3,8 @@ import { stat } from "node:fs/promises";
 import { parse } from "yaml";
 import { formatPath } from "./yaml-source.js";
 
-/** Keys whose value is a secret wherever they stand (pbx.token, a database or SMTP password, REST auth, the viewer token). */
-const SECRET_KEY = /^(?:token|password|clientSecret|secret)$/;
+/** Keys whose value is a secret wherever they stand (pbx.token, a database or SMTP password, REST and CardDAV auth, the viewer token). */
+const SECRET_KEY = /^(?:token|password|clientSecret|refreshToken|secret)$/;
 /** Read permission for the group or for others. */
 const READABLE_BY_OTHERS = 0o044;
 

@@ -9,6 +9,8 @@ export interface DavRequestSeen {
   method: string;
   path: string;
   depth: string | undefined;
+  /** The Authorization header, as sent. */
+  authorization: string | undefined;
   body: string;
 }
 
@@ -28,7 +30,7 @@ export async function startFakeDav(respond: (request: DavRequestSeen) => FakeAns
     req.setEncoding("utf8");
     req.on("data", (chunk: string) => (body += chunk));
     req.on("end", () => {
-      const answer = respond({ method: req.method ?? "", path: req.url ?? "", depth: req.headers.depth?.toString(), body });
+      const answer = respond({ method: req.method ?? "", path: req.url ?? "", depth: req.headers.depth?.toString(), authorization: req.headers.authorization, body });
       if (answer === null) return;
       res.writeHead(answer.status, { "content-type": "application/xml; charset=utf-8", ...answer.headers });
       res.end(answer.body ?? "");

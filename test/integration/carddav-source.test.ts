@@ -371,7 +371,7 @@ class FakeBook {
   private members(after: number): string {
     return [...this.cards]
       .filter(([, card]) => card.changed > after)
-      .map(([name, card]) => ok(`${BOOK}${name}`, `<D:resourcetype/><D:getetag>"${card.etag}"</D:getetag>`))
+      .map(([name, card]) => ok(`${BOOK}${name}`, `<D:resourcetype/>${etagProp(card.etag)}`))
       .join("");
   }
 
@@ -380,8 +380,13 @@ class FakeBook {
     const answer = card?.answer ?? { status: 404 as const };
     if (answer === "left out") return "";
     if ("status" in answer) return `<D:response><D:href>${href}</D:href><D:status>HTTP/1.1 ${answer.status} ${answer.status === 404 ? "Not Found" : "Forbidden"}</D:status></D:response>`;
-    return ok(href, `<D:getetag>"${card?.etag ?? ""}"</D:getetag><C:address-data>${escapeXml(answer.data)}</C:address-data>`);
+    return ok(href, `${etagProp(card?.etag ?? "")}<C:address-data>${escapeXml(answer.data)}</C:address-data>`);
   }
+}
+
+/** A card's getetag property; none for "" (a server that gives no ETags). */
+function etagProp(etag: string): string {
+  return etag === "" ? "" : `<D:getetag>"${etag}"</D:getetag>`;
 }
 
 function escapeXml(text: string): string {
@@ -443,6 +448,21 @@ describe("cards a server refuses, leaves out or stores broken", () => {
     const again = await readRun(job, fakeConfig());
     expect(refsOf(again.items, "present")).toEqual([`/dav/book/a.vcf=${a.uid}`, `/dav/book/e.vcf=${e.uid}`]);
     expect(fake.multigets).toEqual([["/dav/book/b.vcf"], ["/dav/book/c.vcf", "/dav/book/d.vcf"]]);
+  });
+
+  it("fetches every time the cards of a server that gives no ETags: none can be told unchanged", async () => {
+    const [a, b] = generateCards(2, 65);
+    if (!a || !b) throw new Error("too few cards");
+    fake.reset(false);
+    fake.set("a.vcf", "", { data: a.text });
+    fake.set("b.vcf", "b1", { data: b.text });
+    const job = "no-etags";
+    await readRun(job, fakeConfig());
+    fake.multigets.length = 0;
+    const again = await readRun(job, fakeConfig());
+    expect(refsOf(again.items, "record")).toEqual([`/dav/book/a.vcf=${a.uid}`]);
+    expect(refsOf(again.items, "present")).toEqual([`/dav/book/b.vcf=${b.uid}`]);
+    expect(fake.multigets).toEqual([["/dav/book/a.vcf"]]);
   });
 
   it("asks again, on the next sync-collection read, for the cards a multiget answer refused or left out", async () => {

@@ -61,7 +61,7 @@ describe("secret exposure", () => {
     expect(await warningsFor(configText("${VOISPEED_TOKEN}", notifications), 0o640)).toEqual([]);
   });
 
-  it("lists every literal secret: store and source passwords, SMTP, webhook headers, REST auth", () => {
+  it("lists every literal secret: store and source passwords, SMTP, webhook headers, REST and CardDAV auth", () => {
     const document = {
       pbx: { token: "${VOISPEED_TOKEN:-fallback-token}" },
       store: { client: "mysql", connection: { password: "s3cret" } },
@@ -70,6 +70,7 @@ describe("secret exposure", () => {
         { source: { type: "sql", connection: { password: "${DB}" } } },
         { source: { type: "rest", auth: { type: "apiKey", name: "x-api-key", value: "key-123" } } },
         { source: { type: "rest", auth: { type: "oauth2", clientId: "id", clientSecret: "cs" } } },
+        { source: { type: "carddav", url: "https://www.googleapis.com/carddav/v1/", oauth2: { clientId: "id", clientSecret: "${CS}", refreshToken: "1//0g-refresh" } } },
       ],
     };
     expect(literalSecretKeys(document)).toEqual([
@@ -79,6 +80,7 @@ describe("secret exposure", () => {
       "notifications.email.smtp.password",
       "jobs[1].source.auth.value",
       "jobs[2].source.auth.clientSecret",
+      "jobs[3].source.oauth2.refreshToken",
     ]);
   });
 
