@@ -51,6 +51,11 @@ export class DavClient {
     this.http = new DavHttp(withAuth);
   }
 
+  /** Cancels this client's requests from now on with this signal (a read's), instead of the one it was made with. */
+  cancelWith(signal: AbortSignal | undefined): void {
+    if (signal !== undefined) this.http.signal = signal;
+  }
+
   /** HTTP requests sent so far (redirects each count), for logs. */
   get requestCount(): number {
     return this.http.requestCount;

@@ -57,6 +57,8 @@ export interface DavAnswer {
 /** The transport under DavClient: one dispatcher, the credentials, a request counter. */
 export class DavHttp {
   requestCount = 0;
+  /** Cancels the requests from now on (a run's shutdown); the options' signal until a read gives its own. */
+  signal: AbortSignal | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly authorization: string | undefined;
 
@@ -65,6 +67,7 @@ export class DavHttp {
       throw new DavError("malformed", `invalid CardDAV timeoutMs ${options.timeoutMs}: use a number of milliseconds above 0`, { field: "timeoutMs" });
     }
     this.dispatcher = davDispatcher(options);
+    this.signal = options.signal;
     if (options.token !== undefined) this.authorization = `Bearer ${options.token}`;
     else if (options.username !== undefined) {
       this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`, "utf8").toString("base64")}`;
@@ -80,7 +83,7 @@ export class DavHttp {
   /** Sends one request and reads the whole answer; throws a DavError when no complete answer came. */
   async send(call: DavRequest): Promise<DavAnswer> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const linked = linkSignals([timeout, this.options.signal]);
+    const linked = linkSignals([timeout, this.signal]);
     this.requestCount += 1;
     try {
       const response = await request(call.url, {
@@ -97,7 +100,7 @@ export class DavHttp {
       });
       return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
     } catch (err) {
-      throw connectionFailure(err, call, { timedOut: timeout.aborted, cancelled: this.options.signal?.aborted === true, timeoutMs: this.options.timeoutMs });
+      throw connectionFailure(err, call, { timedOut: timeout.aborted, cancelled: this.signal?.aborted === true, timeoutMs: this.options.timeoutMs });
     } finally {
       linked.dispose();
     }

@@ -87,6 +87,8 @@ class CarddavSource implements SourceHandle {
   }
 
   async *read(options: ReadOptions = {}): AsyncGenerator<SourceItem> {
+    // A run that is stopped (a daemon's shutdown) cancels the request in flight, not only the next one.
+    this.client.cancelWith(options.signal);
     const books = await this.addressBooks();
     yield* readAddressBooks({
       client: this.client,

@@ -4,6 +4,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carddavConfigSchema, carddavConnector, type CarddavConfig } from "../../connectors/carddav.js";
+import { DavError } from "../../connectors/carddav-dav.js";
 import type { CheckResult, SourceItem } from "../../connectors/types.js";
 import { isSyncError } from "../../src/errors.js";
 import { silentLogger } from "../../src/logger.js";
@@ -448,6 +449,26 @@ describe("cards a server refuses, leaves out or stores broken", () => {
     const again = await readRun(job, fakeConfig());
     expect(refsOf(again.items, "present")).toEqual([`/dav/book/a.vcf=${a.uid}`, `/dav/book/e.vcf=${e.uid}`]);
     expect(fake.multigets).toEqual([["/dav/book/b.vcf"], ["/dav/book/c.vcf", "/dav/book/d.vcf"]]);
+  });
+
+  it("cancels the request in flight when the read's signal fires (a daemon's shutdown), not after the timeout", async () => {
+    const silent = await startFakeDav((request) => (request.method === "PROPFIND" && request.depth === "0" ? fake.answer(request.method, request.depth, request.body) : null));
+    fake.reset(false);
+    const handle = await carddavConnector.open(configOf({ url: `${silent.base}${BOOK}`, timeoutMs: 30_000 }), { baseDir: dir, logger: silentLogger });
+    try {
+      await handle.check();
+      const controller = new AbortController();
+      const reading = (async () => {
+        for await (const item of handle.read({ signal: controller.signal })) void item;
+      })();
+      setTimeout(() => controller.abort(new Error("shutting down")), 200);
+      const err: unknown = await reading.then(() => undefined, (caught: unknown) => caught);
+      expect(err).toBeInstanceOf(DavError);
+      expect((err as DavError).kind).toBe("cancelled");
+    } finally {
+      await handle.close();
+      await silent.close();
+    }
   });
 
   it("fetches every time the cards of a server that gives no ETags: none can be told unchanged", async () => {
