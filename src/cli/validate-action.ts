@@ -6,6 +6,7 @@ import { compileMapping, loadMapping } from "../mapping/index.js";
 import { redactUrl } from "../redact.js";
 import { SyncError, toSyncError } from "../errors.js";
 import { resolveOptions } from "../pbx/options.js";
+import { incrementalKeyError } from "../sync/incremental.js";
 import { openPbx } from "../sync/pbx-session.js";
 import { checkPbx } from "../sync/run-job.js";
 import type { AppConfig, JobConfig } from "../config/index.js";
@@ -32,6 +33,8 @@ export async function validateAction(flags: ValidateFlags): Promise<ExitCode> {
       if (checked.columns) out.write(`    source columns: ${checked.columns.join(", ")}\n`);
       for (const found of checked.found ?? []) out.write(`    source ${found}\n`);
       for (const warning of checked.warnings ?? []) out.write(`    warning: ${warning}\n`);
+      const keyError = incrementalKeyError(job.name, mapping, checked);
+      if (keyError) sourceProblems.push(`${keyError.message} (${keyError.hint ?? ""})`);
     } catch (err) {
       sourceProblems.push(`job ${job.name}: ${(err as Error).message}`);
     }

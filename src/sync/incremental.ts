@@ -27,19 +27,28 @@ export async function planIncremental(
 ): Promise<IncrementalRun | undefined> {
   const incremental = checked.incremental;
   if (!incremental) return undefined;
-  if (mapping.idColumn !== incremental.keyColumn) {
-    throw new SyncError(
-      "CONFIG_INVALID",
-      `job ${job}: an incremental source reads unchanged rows as keys alone, so the mapping's externalId must come from the key column "${incremental.keyColumn}" alone` +
-        (mapping.idColumn ? ` (it reads "${mapping.idColumn}")` : " (it reads several columns, or a hash)"),
-      { field: "externalId", hint: `Set externalId: ${incremental.keyColumn} in the mapping, or the source's key to the id column, or drop incremental.` },
-    );
-  }
+  const keyError = incrementalKeyError(job, mapping, checked);
+  if (keyError) throw keyError;
   const sourceKey = sha1Hex(`${mapping.hash}\u0000${incremental.identity}`);
   const refs = incremental.refs === true ? { refs: { refetch: fullRead } } : {};
   if (fullRead) return { sourceKey, ...refs };
   const watermark = await store.readWatermark(job, sourceKey);
   return watermark ? { sourceKey, since: watermark.value, ...refs } : { sourceKey, ...refs };
+}
+
+/**
+ * Why the mapping cannot go with an incremental source, if it cannot: unchanged rows (cards) arrive as keys alone,
+ * so the external id must come from the key column alone. `validate` says it too, before any run.
+ */
+export function incrementalKeyError(job: string, mapping: CompiledMapping, checked: CheckResult): SyncError | undefined {
+  const incremental = checked.incremental;
+  if (!incremental || mapping.idColumn === incremental.keyColumn) return undefined;
+  return new SyncError(
+    "CONFIG_INVALID",
+    `job ${job}: an incremental source reads unchanged rows as keys alone, so the mapping's externalId must come from the key column "${incremental.keyColumn}" alone` +
+      (mapping.idColumn ? ` (it reads "${mapping.idColumn}")` : " (it reads several columns, or a hash)"),
+    { field: "externalId", hint: `Set externalId: ${incremental.keyColumn} in the mapping, or the source's key to the id column, or drop incremental (incremental: false).` },
+  );
 }
 
 /** The watermark goes on record only after a run that read everything and lost no contact on the way to the PBX. */

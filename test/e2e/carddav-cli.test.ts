@@ -65,6 +65,17 @@ describe("phonebook-sync with a CardDAV address book", () => {
     expectNoPassword("validate", `${result.stdout}\n${result.stderr}`);
   });
 
+  it("refuses, in validate already, a mapping whose external id is not the card's UID (unchanged cards come as UIDs alone)", async () => {
+    const mapping = (await readFile(path.join(ROOT, "mappings", "vcard.yaml"), "utf8")).replace(/^externalId: uid$/m, "externalId: fn");
+    await writeFile(path.join(dir, "by-name.yaml"), mapping);
+    const text = (await readFile(path.join(dir, "config.yaml"), "utf8")).replace(/mapping: .*$/m, "mapping: ./by-name.yaml");
+    await writeFile(path.join(dir, "by-name-config.yaml"), text);
+    const result = await runCli(["validate", "--config", "by-name-config.yaml"], { cwd: dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`job addressbook: an incremental source reads unchanged rows as keys alone, so the mapping's externalId must come from the key column "uid" alone (it reads "fn")`);
+    expect(result.stderr).toContain("incremental: false");
+  });
+
   it("plans in a dry run, then syncs both address books; a second run fetches and sends nothing", async () => {
     const dry = await runCli(["sync", "--config", "config.yaml", "--dry-run", "--plain"], { cwd: dir, env });
     expect(dry.code, dry.stderr).toBe(0);
