@@ -61,7 +61,7 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
     const items: AsyncIterable<SourceItem> = prepared.source.read({
       ...(prepared.incremental?.since !== undefined ? { since: prepared.incremental.since } : {}),
       ...(run.options.signal ? { signal: run.options.signal } : {}),
-      ...sourceRefsOf(run, prepared.incremental),
+      ...refsFor(run, prepared.incremental),
     });
     for await (const item of items) {
       if (run.halted) break;
@@ -98,7 +98,7 @@ export async function readPhase(run: JobRun, prepared: Prepared): Promise<void> 
 }
 
 /** The store's memory of the source's records, for a source that keeps per-record versions (CardDAV). */
-function sourceRefsOf(run: JobRun, incremental: IncrementalRun | undefined): { refs?: SourceRefs } {
+function refsFor(run: JobRun, incremental: IncrementalRun | undefined): { refs?: SourceRefs } {
   if (!incremental?.refs) return {};
   const scope = { job: run.job.name, sourceKey: incremental.sourceKey, runId: run.runId, write: !run.dryRun, lookups: !incremental.refs.refetch };
   return { refs: run.store.sourceRefs(scope) };
