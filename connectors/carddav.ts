@@ -1,7 +1,6 @@
 // The CardDAV connector: the vCards of one or several address books (Nextcloud, iCloud, Google, SOGo, Radicale), read
 // incrementally with WebDAV sync-collection or ETags, parsed into records the mapping routes by TEL type.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { readCaFile } from "./ca-file.js";
 import { SyncError } from "../src/errors.js";
 import { silentLogger, type Logger } from "../src/logger.js";
 import { registerSecret } from "../src/redact.js";
@@ -25,7 +24,7 @@ export const carddavConnector = defineConnector<CarddavConfig>({
     const secret = ctx.registerSecret ?? registerSecret;
     // The config loader registers them too; a source opened without it (a test, a library caller) must not leak them.
     for (const value of carddavSecrets(config)) secret(value);
-    const ca = config.caFile === undefined ? undefined : readCa(path.resolve(ctx.baseDir, config.caFile), config.caFile);
+    const ca = config.caFile === undefined ? undefined : readCaFile(ctx.baseDir, config.caFile, "SOURCE_CARDDAV");
     // One access token per opened source: a run is far shorter than the hour a Google access token lasts.
     const token =
       config.oauth2 === undefined
@@ -51,14 +50,6 @@ async function oauthToken(oauth2: CarddavOAuth2, options: TokenRequestOptions, l
   const token = await fetchAccessToken(oauth2, options);
   logger.debug({ tokenUrl: oauth2.tokenUrl, clientId: oauth2.clientId }, "carddav oauth2 access token obtained");
   return token;
-}
-
-function readCa(file: string, name: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw new SyncError("SOURCE_CARDDAV", `caFile ${name}: ${(err as Error).message}`, { field: "caFile", hint: "Give the PEM file of the CA, relative to the configuration file." });
-  }
 }
 
 /** An opened CardDAV source: one HTTP client and one discovery for the run's check and read. */

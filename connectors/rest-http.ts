@@ -1,9 +1,8 @@
 // HTTP for the REST source: one undici dispatcher (keep-alive, private CA, proxy), a request rate, retries of passing
 // failures with Retry-After, JSON answers, and every failure as SOURCE_REST naming the URL with its secrets masked.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { rootCertificates } from "node:tls";
 import { Agent, EnvHttpProxyAgent, ProxyAgent, request, type Dispatcher } from "undici";
+import { readCaFile } from "./ca-file.js";
 import { SyncError, isSyncError } from "../src/errors.js";
 import { linkSignals } from "../src/linked-signal.js";
 import type { Logger } from "../src/logger.js";
@@ -44,7 +43,7 @@ export class RestHttp {
     baseDir: string,
     private readonly logger: Logger,
   ) {
-    const ca = config.caFile === undefined ? undefined : readCa(path.resolve(baseDir, config.caFile), config.caFile);
+    const ca = config.caFile === undefined ? undefined : readCaFile(baseDir, config.caFile, "SOURCE_REST");
     const connect = { timeout: config.timeoutMs, ...(ca === undefined ? {} : { ca: [...rootCertificates, ca] }) };
     const options = { headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs, connect };
     const envProxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((name) => process.env[name]);
@@ -120,14 +119,6 @@ function bodyOf(call: RestCall): { body?: string } {
   if (call.form) return { body: call.form.toString() };
   if (call.json !== undefined) return { body: JSON.stringify(call.json) };
   return {};
-}
-
-function readCa(file: string, name: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw new SyncError("SOURCE_REST", `caFile ${name}: ${(err as Error).message}`, { field: "caFile", hint: "Give the PEM file of the CA, relative to the configuration file." });
-  }
 }
 
 function connectionFailure(err: unknown, where: string, state: { timedOut: boolean; cancelled: boolean; timeoutMs: number }): SyncError {

@@ -11,7 +11,7 @@ const FIRST_COUNT_KEYS = ["read", "skipped", "invalid", "duplicates", "unchanged
  * MySQL/MariaDB only: InnoDB for the foreign key, utf8mb4 for every name a CRM holds, and a binary collation
  * so that text compares exactly as in SQLite (job "Nightly" is not job "nightly").
  */
-function mysqlTableOptions(knex: Knex, table: Knex.CreateTableBuilder): void {
+export function mysqlTableOptions(knex: Knex, table: Knex.CreateTableBuilder): void {
   if ((knex.client as { dialect?: unknown }).dialect !== "mysql") return;
   table.engine("InnoDB");
   table.charset("utf8mb4");

@@ -1,17 +1,14 @@
 // Source refs: what an incremental source with per-record versions (CardDAV's ETags) had, card by card, when last read.
 import type { Knex } from "knex";
 import { SIZES, SOURCE_REFS_TABLE, WATERMARKS_TABLE } from "../tables.js";
+import { mysqlTableOptions } from "./000001_init.js";
 
 export const name = "000010_source_refs";
 
 export async function up(knex: Knex): Promise<void> {
   const mysql = (knex.client as { dialect?: unknown }).dialect === "mysql";
   await knex.schema.createTable(SOURCE_REFS_TABLE, (table) => {
-    if (mysql) {
-      table.engine("InnoDB");
-      table.charset("utf8mb4");
-      table.collate("utf8mb4_bin");
-    }
+    mysqlTableOptions(knex, table);
     table.string("job", SIZES.job).notNullable();
     // A hash of the mapping and the source (as for watermarks): another of either starts over.
     table.string("source_key", SIZES.hash).notNullable();
